@@ -33,7 +33,9 @@ def test_check_json_passed_with_measurements(tmp_path, data_dir, he0):
     result = json.loads(out.stdout)
     assert result["verdict"] == "passed" and result["meter"] == "cpu_time"
     assert len(result["measurements"]) == 10  # the 10 largest inputs (no performance tests)
-    assert all(m["unit"] == "s" and m["repeats"] == 5 and m["value"] > 0
+    # HumanEval/0's calls take microseconds, about the resolution of a time meter on a
+    # process per call: each figure is the call minus its do-nothing baseline, never negative.
+    assert all(m["unit"] == "s" and m["repeats"] == 5 and m["value"] >= 0 and m["baseline"] > 0
                for m in result["measurements"])
 
 

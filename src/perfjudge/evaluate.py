@@ -170,8 +170,7 @@ def evaluate(options: EvaluateOptions, progress: Callable[[str, int, int], None]
     limits_dict = dataclasses.asdict(options.limits)
     caps = sandbox.probe()
     runtime = "|".join([caps.python, meters.get_meter(meter).availability()[1],
-                        meters.harness_dir().name,
-                        meters.callgrind_library().name if meter == "valgrind" else ""])
+                        sandbox.harness_dir().name])
 
     jobs: list[Job] = []
     for s in samples:

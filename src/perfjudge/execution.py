@@ -10,19 +10,21 @@ outputs to the task's checker in a separate sandboxed process.
 
 from __future__ import annotations
 
-import json
+import dataclasses
+import marshal
 import os
-import secrets
+import statistics
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from perfjudge import harness, meters, runner, sandbox
+from perfjudge import harness, meters, runner, sandbox, wire
 from perfjudge.checking import compare, short_repr
 from perfjudge.meters import Meter
-from perfjudge.results import CheckResult, Measurement, TestFailure
-from perfjudge.runner import HarnessRun, exit_description
+from perfjudge.results import CheckResult, TestFailure
+from perfjudge.runner import HarnessRun, MeasuredCall, exit_description
 from perfjudge.sandbox import Limits
 from perfjudge.tasks import Task, TestCase, sha256_text
 
@@ -50,7 +52,7 @@ class DirectoryCache:
             return None
 
     def put_blob(self, key: str, value: str) -> None:
-        tmp = self.path / f"{key}.{os.getpid()}.tmp"
+        tmp = self.path / f"{key}.{os.getpid()}.{threading.get_ident()}.tmp"
         tmp.write_text(value)
         tmp.replace(self.path / f"{key}.json")
 
@@ -139,8 +141,8 @@ class Engine:
         failed: list[int] = []
         for i in range(len(inputs)):
             try:
-                outputs.append(harness.decode(outs[i]["value"]))
-            except (KeyError, harness.NotPlainData):
+                outputs.append(wire.loads(outs[i]["value"]))
+            except (KeyError, wire.WireError):
                 outputs.append(None)
                 failed.append(i)
         error = f"{run.status}: {run.detail or _first_error(run)}" if failed else ""
@@ -162,8 +164,8 @@ class Engine:
                                   f"{verdicts[0] if verdicts else run.detail}")
             seen: dict[str, list[Any]] = {}
             for event in run.of("call"):
-                seen.setdefault(json.dumps(event["args"], sort_keys=True),
-                                [harness.decode(event["args"]), harness.decode(event["value"])])
+                args = wire.loads(event["args"])
+                seen.setdefault(harness.dumps(args), [args, wire.loads(event["value"])])
             return list(seen.values())
 
         return [TestCase(args, out, True) for args, out in self._cached(key, record)]
@@ -176,13 +178,13 @@ class Engine:
 
         def generate() -> list[Any]:
             job = {"mode": "generate", "code": gen.source, "entry_point": gen.entry,
-                   "seed": gen.seed, "inputs": [harness.encode(list(args)) for _, args in gen.calls]}
+                   "seed": gen.seed, "inputs": [_wire_input(list(args)) for _, args in gen.calls]}
             run = runner.run_harness(job, limits=self.limits.scaled(4), cpu=self.cpu)
             outs = sorted(run.of("out"), key=lambda e: e["i"])
             if len(outs) != len(gen.calls):
                 raise EngineError(f"{task.task_id}: the input generator failed "
                                   f"({run.status}: {run.detail or _first_error(run)})")
-            return [harness.decode(e["value"]) for e in outs]
+            return [wire.loads(e["value"]) for e in outs]
 
         values = self._cached(key, generate)
         tests = []
@@ -215,11 +217,45 @@ def default_engine() -> Engine:
     return _DEFAULT_ENGINE
 
 
+def _wire_input(value: Any) -> bytes:
+    try:
+        return marshal.dumps(value, harness.WIRE_VERSION)
+    except ValueError as exc:
+        raise EngineError(f"a test input is not plain data: {exc}") from None
+
+
 def _job(task: Task, code: str, inputs: list[Any], **extra: Any) -> dict:
+    encoded = [_wire_input(x if task.kind == "program" else list(x)) for x in inputs]
     if task.kind == "program":
-        return {"mode": "program", "code": code, "inputs": list(inputs), **extra}
+        return {"mode": "program", "code": code, "inputs": encoded, **extra}
     return {"mode": "function", "code": code, "entry_point": task.entry_point,
-            "inputs": [harness.encode(list(args)) for args in inputs], **extra}
+            "inputs": encoded, "preload": imported_modules(code), **extra}
+
+
+def imported_modules(code: str) -> list[str]:
+    """Modules the code imports (and their parents), for the zygote to load first; only
+    `harness.PRELOADABLE` ones are loaded. A file that does not parse imports nothing."""
+    import ast
+
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    names: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found = [node.module]
+        else:
+            continue
+        for name in found:
+            parts = name.split(".")
+            for k in range(1, len(parts) + 1):
+                candidate = ".".join(parts[:k])
+                if candidate in harness.PRELOADABLE and candidate not in names:
+                    names.append(candidate)
+    return names
 
 
 def _first_error(run: HarnessRun) -> str:
@@ -267,10 +303,7 @@ def check_solution(task: Task, code: str, *, meter: str | None = None,
                     deadlines = [VALGRIND_SLOWDOWN * cpu[i] + limits.min_test_seconds
                                  for i in range(len(perf))]
         if perf:
-            # Warm up on a correctness input, never on the measured one (memoisation).
-            warm = tests[0].input if tests and tests[0].input != perf[0].input else None
-            measured, _ = _judge(task, code, perf, engine, limits, "performance", meter=m,
-                                 deadlines=deadlines, warm_input=warm)
+            measured = _measure(task, code, perf, engine, limits, m, deadlines)
             if measured.verdict != "passed":
                 measured.tests_run += result.tests_run
                 measured.tests_passed += result.tests_passed
@@ -280,6 +313,14 @@ def check_solution(task: Task, code: str, *, meter: str | None = None,
                 result.peak_memory_bytes = measured.peak_memory_bytes
                 result.meter, result.unit = m.name, m.unit
                 result.total_cost = sum(x.value for x in measured.measurements)
+                result.load_cost = measured.load_cost
+                result.warnings = measured.warnings
+                if result.load_cost is not None and result.total_cost and \
+                        result.load_cost > 0.5 * result.total_cost:
+                    result.warnings.append(
+                        f"loading the module cost {result.load_cost:.4g} {m.unit}, more than "
+                        "half of the measured total: the solution works at import time "
+                        "(charged, since every measured call loads the module)")
     result.wall_seconds = time.perf_counter() - started
     result.isolation = isolation
     return result
@@ -289,40 +330,69 @@ VALGRIND_SLOWDOWN = 100.0
 """CPU-time budget of a valgrind-measured test, as a multiple of its native CPU time
 (callgrind runs Python 30-70x slower here)."""
 
+NOISY_CV = 0.10
+"""A time measurement whose repeats spread more than this (coefficient of variation) is
+reported with a warning: the machine was busy, or the sample's cost varies."""
+
 
 def _judge(task: Task, code: str, tests: list[TestCase], engine: Engine, limits: Limits,
-           phase: str, meter: Meter | None = None, deadlines: list[float] | None = None,
-           timing: bool = False, warm_input: Any = None) -> tuple[CheckResult, HarnessRun]:
-    """One sandboxed run over ``tests``: its verdict and, with a meter, its measurements.
-    ``deadlines`` are per-test CPU-time limits; ``timing`` records each call's CPU time."""
-    measured = list(range(len(tests))) if meter else []
-    extra: dict[str, Any] = {"measured": measured, "warmup": meter.warmup if meter else 0,
-                             "repeats": meter.repeats if meter else 1}
-    valgrind_lib = None
-    run_limits = limits
-    if meter is not None and meter.valgrind:
-        valgrind_lib = str(meters.callgrind_library())
-        extra["nonce"] = secrets.token_hex(8)
-        run_limits = limits.scaled(60)
+           phase: str, deadlines: list[float] | None = None,
+           timing: bool = False) -> tuple[CheckResult, HarnessRun]:
+    """One sandboxed run over ``tests`` in one child (correctness, or the native pass over
+    the performance inputs): its verdict. ``deadlines`` are per-test CPU-time limits;
+    ``timing`` records each call's CPU time."""
+    extra: dict[str, Any] = {}
     if task.kind == "program":
         extra["max_output_bytes"] = limits.max_output_bytes
-    elif meter is not None and warm_input is not None:
-        extra["warmup_input"] = harness.encode(list(warm_input))
-    job = _job(task, code, [t.input for t in tests], **extra)
-    run = runner.run_harness(job, limits=run_limits, valgrind=valgrind_lib, deadlines=deadlines,
-                             measure=timing or (meter is not None and not meter.valgrind),
-                             counter=meter is not None and meter.name == "instructions",
+    try:
+        job = _job(task, code, [t.input for t in tests], **extra)
+    except EngineError as exc:
+        return CheckResult(task.task_id, "sandbox_error", detail=f"{task.task_id}: {exc}"), \
+            HarnessRun("sandbox_error")
+    run = runner.run_harness(job, limits=limits, deadlines=deadlines, measure=timing,
                              cpu=engine.cpu)
     result = CheckResult(task.task_id, "passed", stdout_tail=_text(run.stdout),
                          stderr_tail=_text(run.stderr), peak_memory_bytes=run.peak_bytes)
     _verdict_from_events(task, tests, run, result, phase, engine)
-    if result.verdict == "passed" and meter is not None:
-        result.measurements = _measurements(meter, run, tests, extra.get("nonce", ""))
-        if len(result.measurements) != len(tests):
-            result.verdict = "sandbox_error"
-            result.detail = (f"{meter.name} produced {len(result.measurements)} of "
-                             f"{len(tests)} measurements")
     return result, run
+
+
+def _measure(task: Task, code: str, tests: list[TestCase], engine: Engine, limits: Limits,
+             meter: Meter, deadlines: list[float] | None) -> CheckResult:
+    """Every measured call in its own fresh child, each next to the same call of a
+    do-nothing module (``null``), interleaved (null, sample, null, sample, ...) so drift of
+    the machine falls on both; for function tasks also the module load alone."""
+    rounds = meter.warmup + meter.repeats
+    calls: list[tuple[str, int, int]] = []
+    if task.kind == "function":
+        calls += [("load-null", -1, 0), ("load", -1, 0)]
+    for i in range(len(tests)):
+        for r in range(rounds):
+            calls += [("null", i, r), ("sample", i, r)]
+    run_limits = limits.scaled(60) if meter.valgrind else limits
+    try:
+        inputs = [_wire_input(t.input if task.kind == "program" else list(t.input))
+                  for t in tests]
+    except EngineError as exc:
+        return CheckResult(task.task_id, "sandbox_error", detail=f"{task.task_id}: {exc}")
+    job = {"mode": "measure", "kind": task.kind, "code": code, "entry_point": task.entry_point,
+           "inputs": inputs, "calls": calls, "preload": imported_modules(code),
+           "cpu_seconds": run_limits.test_seconds,
+           "cpu_limits": {i: d for i, d in enumerate(deadlines)} if deadlines else {}}
+    run = runner.run_harness(job, limits=run_limits, valgrind=meter.valgrind,
+                             measure=not meter.valgrind, counter=meter.name == "instructions",
+                             cpu=engine.cpu, deadlines=deadlines)
+    result = CheckResult(task.task_id, "passed", stdout_tail=_text(run.stdout),
+                         stderr_tail=_text(run.stderr), peak_memory_bytes=run.peak_bytes)
+    _verdict_from_calls(task, tests, run, result, engine, calls)
+    if result.verdict != "passed":
+        return result
+    _measurements(meter, run, len(tests), result)
+    if len(result.measurements) != len(tests):
+        result.verdict = "sandbox_error"
+        result.detail = (f"{meter.name} produced {len(result.measurements)} of "
+                         f"{len(tests)} measurements")
+    return result
 
 
 def test_deadlines(tests: list[TestCase], limits: Limits, factor: float) -> list[float] | None:
@@ -353,7 +423,7 @@ def _fail(result: CheckResult, verdict: str, detail: str, tests: list[TestCase],
 
 def _verdict_from_events(task: Task, tests: list[TestCase], run: HarnessRun,
                          result: CheckResult, phase: str, engine: Engine) -> CheckResult:
-    """Walk the harness's events in order; the first problem decides the verdict."""
+    """Walk the events of a run-mode child in order; the first problem decides the verdict."""
     outputs: dict[int, Any] = {}
     for event in run.events:
         kind = event["e"]
@@ -368,19 +438,10 @@ def _verdict_from_events(task: Task, tests: list[TestCase], run: HarnessRun,
         if kind == "done" and not event.get("ok", False):
             i = event.get("i")
             if "exit" in event:
-                code = event["exit"]
-                if code == -25:
-                    return _fail(result, "output_limit", "the program's output exceeded the file "
-                                 "size limit", tests, i, phase)
-                return _fail(result, "runtime_error", f"the program {exit_description(code)}"
-                             + _stderr_hint(run), tests, i, phase,
-                             error_message=_stderr_hint(run).strip() or None)
+                return _program_exit(result, event["exit"], _stderr_hint(run), tests, i, phase)
             return _fail(result, "runtime_error", f"raised {event.get('type')}: "
                          f"{event.get('message')}", tests, i, phase,
                          error_type=event.get("type"), error_message=event.get("message"))
-        if kind == "crash":
-            return _fail(result, "runtime_error", "the process running the call "
-                         f"{exit_description(event.get('exit'))}", tests, event.get("i"), phase)
         if kind == "out":
             i = event["i"]
             if not isinstance(i, int) or not 0 <= i < len(tests) or i in outputs:
@@ -392,9 +453,15 @@ def _verdict_from_events(task: Task, tests: list[TestCase], run: HarnessRun,
                     continue
                 return _fail(result, "wrong_answer", f"returned {event.get('message')}",
                              tests, i, phase, error_type=event.get("type"))
+            size = event.get("size")
+            if task.kind == "program" and isinstance(size, int) and \
+                    size > engine.limits.max_output_bytes:
+                return _fail(result, "output_limit", f"printed {size} bytes, more than the "
+                             f"{engine.limits.max_output_bytes >> 20} MiB allowed", tests, i,
+                             phase)
             try:
-                outputs[i] = harness.decode(event["value"])
-            except (harness.NotPlainData, ValueError, TypeError, RecursionError) as exc:
+                outputs[i] = wire.loads(event["value"])
+            except (wire.WireError, KeyError) as exc:
                 return _fail(result, "wrong_answer", f"returned malformed data: {exc}",
                              tests, i, phase)
     if run.status != "ok" or len(outputs) < len(tests):
@@ -407,9 +474,169 @@ def _verdict_from_events(task: Task, tests: list[TestCase], run: HarnessRun,
             detail = f"the process ended before producing output for test {pending}"
         elif run.status == "protocol_error":
             detail = "the sample wrote to the harness channel: " + run.detail
+        elif run.status == "crashed" and run.exit_code in (-24,):
+            verdict, detail = "timeout", "killed by its CPU-time limit (SIGXCPU)"
         return _fail(result, verdict, detail, tests, pending, phase)
     result.tests_run = len(tests)
     return _compare_all(task, tests, outputs, result, phase, engine)
+
+
+def _program_exit(result: CheckResult, code: int | None, hint: str, tests: list[TestCase],
+                  i: int | None, phase: str) -> CheckResult:
+    if code == -25:
+        return _fail(result, "output_limit", "the program's output exceeded the file size "
+                     "limit", tests, i, phase)
+    if code == -24:
+        return _fail(result, "timeout", "killed by its CPU-time limit (SIGXCPU)", tests, i, phase)
+    return _fail(result, "runtime_error", f"the program {exit_description(code)}" + hint,
+                 tests, i, phase, error_message=hint.strip(": ").strip() or None)
+
+
+FORBIDDEN_WHILE_MEASURED = ("creating processes and running programs are not allowed while a "
+                            "call is measured (threads are): work in another process would go "
+                            "uncounted")
+
+
+def _verdict_from_calls(task: Task, tests: list[TestCase], run: HarnessRun,
+                        result: CheckResult, engine: Engine,
+                        calls: list[tuple[str, int, int]]) -> CheckResult:
+    """Verdict of a measure-mode run: every sample call's exit and output (every repeat's
+    output is checked, so a sample cannot answer right once and cheaply wrong after), and
+    every baseline call's health (a failing baseline is the judge's problem)."""
+    phase = "performance"
+    for event in run.events:
+        if event["e"] == "compile_error":
+            return _fail(result, "compile_error", f"{event.get('type')}: {event.get('message')}",
+                         tests, None, phase)
+    outputs: dict[int, Any] = {}
+    for call in run.calls:
+        i = call.index if call.index >= 0 else None
+        if not call.started:
+            detail = runner.launch_failure(call.stderr or run.stderr)
+            return _fail(result, "sandbox_error", "the measured process could not be "
+                         f"sandboxed ({exit_description(call.exit_code)}"
+                         + (f": {detail}" if detail else "") + ")", tests, i, phase)
+        if call.kind in ("null", "load-null"):
+            if call.exit_code != 0 or call.record_error:
+                return _fail(result, "sandbox_error", "the baseline call failed: "
+                             + (call.record_error or exit_description(call.exit_code)),
+                             tests, i, phase)
+            continue
+        verdict = _call_verdict(task, call, result, tests, i, phase, engine)
+        if verdict is not None:
+            return verdict
+        if call.kind != "sample":
+            continue
+        value = _call_output(task, call, result, tests, i, phase, engine)
+        if isinstance(value, CheckResult):
+            return value
+        if call.index in outputs:
+            if not _same_output(task, value, outputs[call.index]):
+                return _fail(result, "wrong_answer", f"repeat {call.repeat} of performance test "
+                             f"{call.index} returned a different output than the first",
+                             tests, i, phase, output_repr=short_repr(value),
+                             expected_repr=short_repr(outputs[call.index]))
+            continue
+        outputs[call.index] = value
+    if run.status != "ok" or len(run.calls) < len(calls):
+        pending = run.pending
+        if pending is None and len(run.calls) < len(calls):
+            pending = calls[len(run.calls)][1]
+        status_verdict = {"timeout": "timeout", "memory_limit": "memory_limit",
+                          "output_limit": "output_limit"}
+        verdict = status_verdict.get(run.status, "sandbox_error")
+        detail = run.detail or "the measurement ended early"
+        return _fail(result, verdict, detail, tests,
+                     pending if pending is not None and pending >= 0 else None, phase)
+    if task.kind == "program":
+        outputs = {i: v for i, v in outputs.items()}
+    result.tests_run = len(tests)
+    return _compare_all(task, tests, outputs, result, phase, engine)
+
+
+def _call_verdict(task: Task, call: MeasuredCall, result: CheckResult, tests: list[TestCase],
+                  i: int | None, phase: str, engine: Engine) -> CheckResult | None:
+    """A failing exit of a measured sample call, or None."""
+    code = call.exit_code
+    if code == -31:  # SIGSYS from the seccomp filter: execve while measured
+        return _fail(result, "runtime_error", "the process was killed for running a program: "
+                     + FORBIDDEN_WHILE_MEASURED, tests, i, phase)
+    if code == -25:
+        return _fail(result, "output_limit", "its output exceeded the file size limit", tests,
+                     i, phase)
+    if task.kind == "program" and call.kind == "sample":
+        if code != 0:
+            hint = call.stderr.decode("utf-8", "replace").strip().splitlines()
+            return _program_exit(result, code, (": " + hint[-1][:300]) if hint else "", tests,
+                                 i, phase)
+    elif code != 0:
+        if code == -24:
+            return _fail(result, "timeout", "killed by its CPU-time limit (SIGXCPU)", tests, i,
+                         phase)
+        return _fail(result, "runtime_error", f"the measured process {exit_description(code)}",
+                     tests, i, phase)
+    if call.record_error:
+        return _fail(result, "tampering", f"the measurement of this call is unusable: "
+                     f"{call.record_error}", tests, i, phase)
+    if call.output is None:
+        return _fail(result, "output_limit", f"returned {call.output_size} bytes of output, more "
+                     f"than the {engine.limits.max_result_bytes >> 20} MiB allowed", tests, i,
+                     phase)
+    if call.kind == "load":
+        if call.output:  # only a load error writes anything
+            value = _call_output(task, call, result, tests, i, phase, engine)
+            return value if isinstance(value, CheckResult) else _fail(
+                result, "runtime_error", "loading the module wrote a result", tests, i, phase)
+        return None
+    if task.kind == "function" and not call.output:
+        return _fail(result, "runtime_error", "the measured process exited without a result "
+                     "(it called os._exit or closed its result)", tests, i, phase)
+    return None
+
+
+def _call_output(task: Task, call: MeasuredCall, result: CheckResult, tests: list[TestCase],
+                 i: int | None, phase: str, engine: Engine) -> Any:
+    """The decoded output of a sample call, or the failing CheckResult."""
+    data = call.output or b""
+    if task.kind == "program":
+        if call.output_size > engine.limits.max_output_bytes:
+            return _fail(result, "output_limit", f"printed {call.output_size} bytes, more than "
+                         f"the {engine.limits.max_output_bytes >> 20} MiB allowed", tests, i,
+                         phase)
+        return data.decode("utf-8", "replace")
+    tag, body = data[:1], data[1:]
+    try:
+        payload = wire.loads(body)
+    except wire.WireError as exc:
+        return _fail(result, "wrong_answer", f"returned malformed data: {exc}", tests, i, phase)
+    if tag == b"O":
+        return payload
+    name, message = (payload if isinstance(payload, tuple) and len(payload) == 2
+                     else ("?", repr(payload)))
+    if tag == b"L":
+        return _fail(result, "runtime_error", f"loading the solution raised {name}: {message}",
+                     tests, None, phase, error_type=name, error_message=message)
+    if tag == b"E":
+        detail = f"raised {name}: {message}"
+        if name == "PermissionError" and "not permitted" in str(message):
+            detail += f" ({FORBIDDEN_WHILE_MEASURED})"
+        return _fail(result, "runtime_error", detail, tests, i, phase, error_type=name,
+                     error_message=message)
+    if tag == b"N":
+        if task.comparison.kind == "checker":
+            return harness.Opaque(message)
+        return _fail(result, "wrong_answer", f"returned {message}", tests, i, phase,
+                     error_type=name)
+    return _fail(result, "wrong_answer", "returned a malformed result", tests, i, phase)
+
+
+def _same_output(task: Task, a: Any, b: Any) -> bool:
+    if isinstance(a, harness.Opaque) or isinstance(b, harness.Opaque):
+        return isinstance(a, harness.Opaque) and isinstance(b, harness.Opaque)
+    try:
+        return bool(a == b) or (a != a and b != b)
+    except Exception:
+        return False
 
 
 def _stderr_hint(run: HarnessRun) -> str:
@@ -422,35 +649,59 @@ def _stderr_hint(run: HarnessRun) -> str:
 def _compare_all(task: Task, tests: list[TestCase], outputs: dict[int, Any],
                  result: CheckResult, phase: str, engine: Engine) -> CheckResult:
     kind = task.comparison.kind
+    reasons: dict[int, str] = {}
     if kind == "checker":
         oks = _run_checker(task, tests, outputs, engine)
     elif kind == "replay" and phase == "correctness":
         oks = _run_replay(task, tests, outputs, engine)
     else:
-        oks = [compare(task.comparison, outputs[i], t.expected) for i, t in enumerate(tests)]
+        oks = []
+        for i, t in enumerate(tests):
+            try:
+                oks.append(compare(task.comparison, outputs[i], t.expected))
+            except Exception as exc:  # e.g. OverflowError: a huge int against a float
+                oks.append(False)
+                reasons[i] = f"{type(exc).__name__}: {exc}"[:300]
     for i, ok in enumerate(oks):
         if not ok:
             result.tests_passed = i
-            return _fail(result, "wrong_answer", f"wrong output on {phase} test {i}", tests, i,
+            detail = f"wrong output on {phase} test {i}"
+            if i in reasons:
+                detail += f" (the comparison failed: {reasons[i]})"
+            return _fail(result, "wrong_answer", detail, tests, i,
                          phase, expected_repr=short_repr(tests[i].expected),
                          output_repr=short_repr(outputs[i]))
     result.tests_passed = len(tests)
     return result
 
 
+def _json_or_opaque(value: Any) -> str:
+    try:
+        return harness.dumps(value)
+    except harness.NotPlainData as exc:
+        return harness.dumps(harness.Opaque(str(exc)))
+
+
 def _run_checker(task: Task, tests: list[TestCase], outputs: dict[int, Any],
                  engine: Engine) -> list[bool]:
+    inputs = [marshal.dumps((_json_or_opaque(t.input), _json_or_opaque(t.expected),
+                             _json_or_opaque(outputs[i])), harness.WIRE_VERSION)
+              for i, t in enumerate(tests)]
     job = {"mode": "check", "code": task.comparison.checker, "entry_point": "check",
-           "inputs": [[harness.encode(t.input), harness.encode(t.expected),
-                       harness.encode(outputs[i])] for i, t in enumerate(tests)]}
+           "inputs": inputs}
     run = runner.run_harness(job, limits=engine.limits.scaled(4), cpu=engine.cpu)
-    oks = {e["i"]: e["value"] is True for e in run.of("out")}
+    oks: dict[int, bool] = {}
+    for event in run.of("out"):
+        try:
+            oks[event["i"]] = wire.loads(event["value"]) is True
+        except (wire.WireError, KeyError):
+            pass
     return [oks.get(i, False) for i in range(len(tests))]
 
 
 def _run_replay(task: Task, tests: list[TestCase], outputs: dict[int, Any],
                 engine: Engine) -> list[bool]:
-    replies = [[harness.encode(list(t.input)), harness.encode(outputs[i])]
+    replies = [[harness.dumps(list(t.input)), _json_or_opaque(outputs[i])]
                for i, t in enumerate(tests)]
     job = {"mode": "replay", "code": task.comparison.checker, "replies": replies,
            "entry_point": task.entry_point, "reference": task.canonical.code}
@@ -460,25 +711,38 @@ def _run_replay(task: Task, tests: list[TestCase], outputs: dict[int, Any],
     if ok:
         return [True] * len(tests)
     # The replayed test failed: point at the first output that differs from the reference's.
-    first = next((i for i, t in enumerate(tests) if outputs[i] != t.expected), 0)
+    first = next((i for i, t in enumerate(tests) if not _same_output(task, outputs[i],
+                                                                     t.expected)), 0)
     return [i != first for i in range(len(tests))]
 
 
-def _measurements(meter: Meter, run: HarnessRun, tests: list[TestCase],
-                  nonce: str) -> list[Measurement]:
-    out: list[Measurement] = []
-    for i in range(len(tests)):
-        if meter.valgrind:
-            count = run.valgrind_dumps.get(f"{nonce}-{i}")
-            if count is None or count < 0:
-                continue
-            values = [float(count)]
-        else:
-            values = [getattr(c, meter.field) * meter.scale for c in run.costs
-                      if c.index == i and c.call >= meter.warmup
-                      and getattr(c, meter.field) is not None]
-            if not values:
-                continue
-        out.append(meters.summarize(meter, values, i))
-    return out
+def _measurements(meter: Meter, run: HarnessRun, n_tests: int, result: CheckResult) -> None:
+    """Per test: the sample's cost minus the baseline's (same input, same path, a do-nothing
+    module), both from outside; time meters take the median over the repeats after the
+    warm-up round, and report the spread of the sample's repeats."""
+    def values(kind: str, index: int) -> list[float]:
+        out = []
+        for call in run.calls:
+            if call.kind == kind and call.index == index and (
+                    call.repeat >= meter.warmup or index < 0):
+                value = getattr(call, meter.field)
+                if value is not None:
+                    out.append(value * meter.scale)
+        return out
 
+    for i in range(n_tests):
+        sample, null = values("sample", i), values("null", i)
+        if not sample or not null:
+            continue
+        base = statistics.median(null)
+        charged = [max(0.0, v - base) for v in sample]
+        m = meters.summarize(meter, charged, i)
+        result.measurements.append(dataclasses.replace(
+            m, value=max(m.value, meter.resolution), baseline=base, resolution=meter.resolution))
+        if not meter.deterministic and m.cv > NOISY_CV:
+            result.warnings.append(f"{meter.name} repeats of performance test {i} spread "
+                                   f"{m.cv:.0%} (more than {NOISY_CV:.0%}): the machine was "
+                                   "busy or the cost varies; treat this figure with care")
+    load, load_null = values("load", -1), values("load-null", -1)
+    if load and load_null:
+        result.load_cost = max(0.0, statistics.median(load) - statistics.median(load_null))

@@ -1,31 +1,27 @@
 """Meters: what one measured call costs, behind one interface.
 
-Every meter measures only the sample's call (the window between the parent's ``go`` and the
-harness's ``done``), from outside the sample's process. Which one to trust depends on the
-machine (DESIGN.md, "Reproducible measurements"): ``valgrind`` instruction counts repeat to
-~0.001% and ignore load, so they are the default when scores must be compared across
-machines; time meters need repeats and their spread, and are only comparable on one machine.
+Every meter measures one call's own process, from outside it: the process is forked from a
+zygote that never ran sample code, holds the call's input from before its first sample
+instruction, loads the sample's module, calls it, and exits; the same call of a do-nothing
+module is measured alongside and subtracted (`perfjudge.execution`). Which one to trust
+depends on the machine: ``valgrind`` instruction counts repeat to a few instructions and
+ignore load, so they are the default when scores must be compared across machines; time
+meters need repeats and their spread, and are only comparable on one machine.
 """
 
 from __future__ import annotations
 
 import ctypes
 import functools
-import hashlib
 import os
 import platform
 import shutil
 import statistics
 import subprocess
-import tempfile
-import threading
 from dataclasses import dataclass
-from pathlib import Path
 
 from perfjudge import sandbox, store
 from perfjudge.results import Measurement
-
-PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 @dataclass(frozen=True)
@@ -39,6 +35,11 @@ class Meter:
     valgrind: bool = False
     field: str = "cpu_ns"
     scale: float = 1.0
+    resolution: float = 0.0
+    """The smallest cost this meter tells apart from zero for one call (its process start
+    and exit are in every window; the baseline's are subtracted). A charged cost below it
+    is reported as this floor, so two costs under it compare as equal, never as a ratio of
+    noise."""
 
     def availability(self) -> tuple[bool, str]:
         return _AVAILABILITY[self.name]()
@@ -48,21 +49,23 @@ METERS: dict[str, Meter] = {
     m.name: m
     for m in (
         Meter("valgrind", "instructions", True,
-              "instructions executed, counted by valgrind's callgrind between client requests "
-              "around each call (deterministic, ~30x slower)",
-              warmup=1, repeats=1, valgrind=True, field="instructions"),
+              "instructions executed by the call's own process, from its fork to its exit, "
+              "counted by valgrind's callgrind (deterministic, ~30x slower)",
+              warmup=0, repeats=1, valgrind=True, field="instructions", resolution=1000),
         Meter("instructions", "instructions", True,
               "hardware instruction counter (perf_event_open), opened by the parent on the "
-              "sandboxed process tree", warmup=1, repeats=3, field="instructions"),
+              "call's own process", warmup=1, repeats=3, field="instructions",
+              resolution=10_000),
         Meter("cpu_time", "s", False,
               "CPU time of the run's whole cgroup (all processes and threads) during the call",
-              warmup=1, repeats=5, field="cpu_ns", scale=1e-9),
+              warmup=1, repeats=5, field="cpu_ns", scale=1e-9, resolution=20e-6),
         Meter("wall_time", "s", False,
               "elapsed time between the parent's go and the harness's done",
-              warmup=1, repeats=5, field="wall_ns", scale=1e-9),
+              warmup=1, repeats=5, field="wall_ns", scale=1e-9, resolution=50e-6),
         Meter("peak_memory", "bytes", False,
-              "peak memory of the run's cgroup during the call, above the level at its start",
-              warmup=0, repeats=1, field="peak_bytes"),
+              "peak memory of the run's cgroup during the call, above the level before the "
+              "call's process ran any sample code",
+              warmup=0, repeats=1, field="peak_bytes", resolution=512 << 10),
     )
 }
 DEFAULT_METER = "valgrind"
@@ -89,12 +92,13 @@ def _wall_available() -> tuple[bool, str]:
     return True, "parent's monotonic clock"
 
 
+@functools.lru_cache(maxsize=1)
 def _valgrind_available() -> tuple[bool, str]:
     if not shutil.which("valgrind"):
         return False, "valgrind not installed (Debian package 'valgrind')"
     try:
-        callgrind_library()
-    except MeterUnavailable as exc:
+        sandbox.harness_dir()
+    except sandbox.SandboxUnavailable as exc:
         return False, str(exc)
     return True, "valgrind " + subprocess.run(["valgrind", "--version"], capture_output=True,
                                               text=True).stdout.strip()
@@ -111,61 +115,6 @@ _AVAILABILITY = {
 
 def available_meters() -> dict[str, tuple[bool, str]]:
     return {name: meter.availability() for name, meter in METERS.items()}
-
-
-# --------------------------------------------------------------------- harness directory
-
-
-def _private_tmp_dir(name: str) -> Path:
-    """A directory readable by the sandbox uid but writable only by us."""
-    root = Path(tempfile.gettempdir()) / f"perfjudge-{os.geteuid()}"
-    root.mkdir(mode=0o755, exist_ok=True)
-    if root.stat().st_uid != os.geteuid() or root.stat().st_mode & 0o022:
-        raise MeterUnavailable(f"{root} is not owned by us or is writable by others")
-    path = root / name
-    path.mkdir(mode=0o755, exist_ok=True)
-    return path
-
-
-@functools.lru_cache(maxsize=1)
-def harness_dir() -> Path:
-    source = (PACKAGE_DIR / "harness.py").read_bytes()
-    path = _private_tmp_dir("harness-" + hashlib.sha256(source).hexdigest()[:16])
-    target = path / "harness.py"
-    if not target.exists() or target.read_bytes() != source:
-        tmp = _unique_tmp(path, "harness.py")
-        tmp.write_bytes(source)
-        tmp.chmod(0o644)
-        tmp.replace(target)
-    return path
-
-
-def _unique_tmp(directory: Path, name: str) -> Path:
-    """A temporary name no other process or thread uses, for write-then-rename."""
-    return directory / f".{name}.{os.getpid()}.{threading.get_ident()}.tmp"
-
-
-@functools.lru_cache(maxsize=1)
-def callgrind_library() -> Path:
-    """Compile the 10-line client-request helper once per machine (needs gcc and
-    valgrind's header ``valgrind/callgrind.h``)."""
-    source = PACKAGE_DIR / "callgrind_client.c"
-    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:12]
-    target = harness_dir() / f"libpjcallgrind-{digest}.so"
-    if target.exists():
-        return target
-    compiler = shutil.which("cc") or shutil.which("gcc")
-    if not compiler:
-        raise MeterUnavailable("no C compiler to build the callgrind client-request helper")
-    tmp = _unique_tmp(target.parent, target.name)
-    out = subprocess.run([compiler, "-shared", "-fPIC", "-O2", "-o", str(tmp), str(source)],
-                         capture_output=True, text=True)
-    if out.returncode != 0:
-        raise MeterUnavailable("could not build the callgrind helper (is valgrind's "
-                               f"callgrind.h installed?): {out.stderr.strip()[:300]}")
-    tmp.chmod(0o755)
-    tmp.replace(target)
-    return target
 
 
 # --------------------------------------------------------------------- perf_event_open

@@ -17,16 +17,22 @@ Verdict = Literal[
     "memory_limit",
     "output_limit",
     "compile_error",
+    "tampering",
     "sandbox_error",
 ]
 VERDICTS: tuple[str, ...] = Verdict.__args__  # type: ignore[attr-defined]
+"""``tampering``: the sample attacked a meter or the judge in a way that left a measurement
+unusable (its valgrind record damaged, say): a failure of the sample, never of the machine.
+``sandbox_error``: the judge or the machine failed; the sample is not blamed and the result
+is not stored."""
 
 
 @dataclass(frozen=True)
 class Measurement:
     """One cost figure for one test (or the total), produced by one meter.
 
-    ``value`` is the median over ``repeats`` measured calls; ``spread`` is the median
+    ``value`` is the median over ``repeats`` measured calls, each minus ``baseline`` (the
+    same call of a do-nothing module: process start, harness, exit); ``spread`` is the median
     absolute deviation in the same unit and ``cv`` the coefficient of variation (stdev /
     mean), so a reader sees the noise next to the number."""
 
@@ -39,6 +45,9 @@ class Measurement:
     samples: tuple[float, ...] = ()
     test_index: int | None = None
     machine: str = ""
+    baseline: float | None = None
+    resolution: float = 0.0
+    """`value` is never below this (the meter's resolution for one call); see `Meter`."""
 
 
 @dataclass
@@ -64,6 +73,11 @@ class CheckResult:
     tests_passed: int = 0
     measurements: list[Measurement] = field(default_factory=list)
     total_cost: float | None = None
+    load_cost: float | None = None
+    """What loading the sample's module cost in the same meter (inside every measured call
+    already; reported apart so a solution that works at import time is visible)."""
+    warnings: list[str] = field(default_factory=list)
+    """Measurement caveats: a large spread across repeats, a suspicious import/call split."""
     meter: str | None = None
     unit: str | None = None
     wall_seconds: float = 0.0

@@ -1,28 +1,44 @@
 """Runs the harness in the sandbox and speaks its protocol from the parent's side.
 
-The parent owns the clock: every test call starts when the parent sends ``go`` and ends when
-the harness reports ``done``; CPU time, wall time and peak memory for that window are read
-from the run's cgroup and the parent's own monotonic clock, never from the sample's process.
-Per-step deadlines, output caps and the kill of the whole process tree live here too.
+The parent owns the clock and the counters. In *run* mode (correctness) a child of the
+harness reports each test on the sample channel and the parent enforces that protocol and
+the per-test CPU limits. In *measure* mode every measured call is a fresh child: the zygote
+reports ``forked``, the parent takes its readings (cgroup CPU and memory, its own clock, a
+hardware counter on the child, an empty valgrind record file for the child's pid) and says
+go; when the zygote reports ``exited`` the parent reads them again. Nothing the sample's
+process says about itself enters a cost.
+
+Host-side rules, because a sample may try to hurt the judge: frames are read in linear time
+with a cap (`wire.FrameReader`); output pipes are read with a cap; the only host files read
+are the valgrind records the parent created itself, opened without following links and
+checked to be regular files it owns, with a bounded read; every run ends by killing the
+whole cgroup.
 """
 
 from __future__ import annotations
 
-import json
+import marshal
 import os
 import select
 import signal
+import stat
 import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from perfjudge import meters, sandbox
-from perfjudge.sandbox import Capabilities, Limits, RunGroup, Workdir
+from perfjudge import meters, sandbox, wire
+from perfjudge.sandbox import Capabilities, Limits, RunDir, RunGroup
 
 WALL_SLACK = 3.0
 """Wall-clock allowance of a test, as a multiple of its CPU-time limit."""
+
+SETUP_FAILED = 121
+"""Exit status of a child that `sandbox_child.c` could not sandbox (before any sample code)."""
+
+MAX_RECORD_BYTES = 64 << 20
+"""A valgrind record larger than this is not one valgrind wrote for a single call."""
 
 RunStatus = Literal["ok", "timeout", "memory_limit", "output_limit", "crashed",
                     "sandbox_error", "protocol_error"]
@@ -30,7 +46,7 @@ RunStatus = Literal["ok", "timeout", "memory_limit", "output_limit", "crashed",
 
 @dataclass
 class CallCost:
-    """Cost of one call of the sample, measured from outside."""
+    """Cost of one call of the sample in run mode (correctness timing), from outside."""
 
     index: int
     call: int
@@ -39,7 +55,31 @@ class CallCost:
     peak_bytes: int | None
     instructions: int | None = None
     self_cpu_ns: int | None = None
-    """What the harness's own clock says: trusted only for reference solutions."""
+    """What the child's own clock says: trusted only for reference solutions."""
+
+
+@dataclass
+class MeasuredCall:
+    """One fresh child of the zygote in measure mode, and what the meters saw of it."""
+
+    n: int
+    kind: str
+    """``sample``, ``null`` (the baseline module on the same input), ``load``, ``load-null``."""
+    index: int
+    repeat: int
+    exit_code: int | None = None
+    started: bool = True
+    """False when the child died before the sample could run (a sandbox fault)."""
+    output: bytes | None = None
+    output_size: int = 0
+    stderr: bytes = b""
+    wall_ns: int | None = None
+    cpu_ns: int | None = None
+    peak_bytes: int | None = None
+    instructions: int | None = None
+    record_error: str | None = None
+    """Why the valgrind record of this call could not be used."""
+    self_cpu_ns: int | None = None
 
 
 @dataclass
@@ -48,14 +88,15 @@ class HarnessRun:
     detail: str = ""
     events: list[dict] = field(default_factory=list)
     costs: list[CallCost] = field(default_factory=list)
+    calls: list[MeasuredCall] = field(default_factory=list)
     pending: int | None = None
     exit_code: int | None = None
+    """The run-mode child's exit code, or the sandbox's when that never reported."""
     stdout: bytes = b""
     stderr: bytes = b""
     output_bytes: int = 0
     wall_seconds: float = 0.0
     peak_bytes: int | None = None
-    valgrind_dumps: dict[str, int] = field(default_factory=dict)
 
     def of(self, kind: str) -> list[dict]:
         return [e for e in self.events if e.get("e") == kind]
@@ -77,7 +118,7 @@ class _Tail:
             self.head += chunk[:room]
             chunk = chunk[room:]
         if chunk:
-            self.tail = (self.tail + chunk)[-self.keep:]
+            self.tail = (self.tail + chunk[-self.keep:])[-self.keep:]
 
     def value(self) -> bytes:
         return self.head + (b"\n...\n" if self.tail and self.total > 2 * self.keep else b"") + self.tail
@@ -92,10 +133,10 @@ def _threads_running(pids: list[int]) -> bool:
         for tid in tasks:
             try:
                 with open(f"/proc/{pid}/task/{tid}/stat", "rb") as handle:
-                    stat = handle.read()
+                    stat_line = handle.read()
             except OSError:
                 continue
-            state = stat[stat.rfind(b")") + 2:stat.rfind(b")") + 3]
+            state = stat_line[stat_line.rfind(b")") + 2:stat_line.rfind(b")") + 3]
             if state == b"R":
                 return True
     return False
@@ -109,79 +150,113 @@ def _settle(group: RunGroup, budget_s: float = 0.005) -> None:
         pass
 
 
+def _frame(message: dict) -> bytes:
+    data = marshal.dumps(message, 2)
+    return len(data).to_bytes(4, "big") + data
+
+
+class _Launch:
+    """The pipes and process of one sandbox launch."""
+
+    def __init__(self, caps: Capabilities, limits: Limits, job: dict, *, valgrind: bool,
+                 run_dir: RunDir | None, group: RunGroup, namespaces: bool):
+        hdir = sandbox.harness_dir()
+        in_sandbox = caps.bwrap is not None
+        inside = "/harness" if in_sandbox else str(hdir)
+        self.report_r, report_w = os.pipe()
+        control_r, self.control_w = os.pipe()
+        measure = job["mode"] == "measure"
+        fds = [report_w, control_r]
+        self.sample_r = self.sample_ctl_w = None
+        if not measure:
+            self.sample_r, sample_w = os.pipe()
+            sample_ctl_r, self.sample_ctl_w = os.pipe()
+            fds += [sample_w, sample_ctl_r]
+        inner = [caps.python, "-I", "-S", f"{inside}/harness.py", *map(str, fds)]
+        if valgrind:
+            assert run_dir is not None
+            records = "/cg" if in_sandbox else str(run_dir.records)
+            inner = ["valgrind", "--tool=callgrind", "--vgdb=no",
+                     "--zero-before=PyOS_AfterFork_Child", "--dump-line=no",
+                     f"--callgrind-out-file={records}/cg.out.%p", "--log-file=/dev/null",
+                     *inner]
+        env = sandbox.child_environment(limits, namespaces)
+        env["LD_PRELOAD"] = f"{inside}/libpjsandbox.so"
+        cmd = sandbox.wrap_command(caps, inner, hdir, env, run_dir, tmp_bytes=limits.scratch_bytes)
+        self.job_bytes = _frame(job)
+        self.proc = subprocess.Popen(
+            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            pass_fds=tuple(fds), env={"PATH": "/usr/bin:/bin"} if in_sandbox else env,
+            cwd="/",
+            preexec_fn=lambda: sandbox._child_setup(limits, group.procs_files(), caps.drop_uid,
+                                                    valgrind, tuple(fds)))
+        for fd in fds:
+            os.close(fd)
+        os.set_blocking(self.control_w, False)
+
+    def close(self) -> None:
+        for fd in (self.report_r, self.control_w, self.sample_r, self.sample_ctl_w):
+            if fd is not None:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+
+
 def run_harness(job: dict, *, limits: Limits, caps: Capabilities | None = None,
-                valgrind: str | None = None, measure: bool = False,
-                counter: bool = False, cpu: int | None = None,
-                deadlines: list[float] | None = None) -> HarnessRun:
+                valgrind: bool = False, measure: bool = False, counter: bool = False,
+                cpu: int | None = None, deadlines: list[float] | None = None,
+                namespaces: bool = True) -> HarnessRun:
     """Launch the harness on ``job`` in a fresh sandbox and collect its events and costs.
 
-    ``valgrind`` is the path of the callgrind helper library: the run is wrapped in
-    ``valgrind --tool=callgrind`` and per-test instruction counts come from its dumps."""
+    ``valgrind`` wraps the harness in callgrind: each measured child's instructions, from
+    the moment it is forked (``--zero-before=PyOS_AfterFork_Child``) to its exit, land in a
+    record file the parent created for it. ``measure`` takes cgroup CPU and memory windows,
+    ``counter`` a hardware instruction counter; ``deadlines`` are per-test CPU limits."""
     caps = caps or sandbox.probe()
-    hdir = meters.harness_dir()
-    workdir = Workdir.create(caps.drop_uid)
-    group = RunGroup(caps, limits, cpu=cpu)
-    res_r, res_w = os.pipe()
-    ctl_r, ctl_w = os.pipe()
-    in_sandbox = caps.bwrap is not None
-    work_path = "/work" if in_sandbox else str(workdir.path)
-    harness_path = ("/harness" if in_sandbox else str(hdir)) + "/harness.py"
+    started = time.perf_counter()
+    try:
+        run_dir = RunDir.create() if valgrind else None
+        if run_dir is not None:
+            if caps.bwrap:
+                _create_record(run_dir, 1)  # callgrind opens the zygote's (pid 1) at start-up
+            else:
+                run_dir.records.chmod(0o733)  # no pid namespace: its pid is not known ahead
+    except OSError as exc:
+        return HarnessRun("sandbox_error", f"could not create a run directory in "
+                          f"{sandbox.run_root()}: {exc}")
+    group = None
+    launch = None
+    run = HarnessRun(status="ok")
     job = dict(job)
     job["recursion_limit"] = limits.recursion_limit
-    handshake = bool(measure or valgrind or counter)
-    job["handshake"] = handshake
-    if valgrind:
-        job["valgrind"] = ("/harness" if in_sandbox else str(hdir)) + "/" + Path(valgrind).name
-        (workdir.path / "cg").mkdir()
-        if caps.drop_uid:
-            os.chown(workdir.path / "cg", sandbox.SANDBOX_UID, sandbox.SANDBOX_GID)
-    job_file = workdir.path / "job.json"
-    job_file.write_text(json.dumps(job))
-    if caps.drop_uid:
-        os.chown(job_file, sandbox.SANDBOX_UID, sandbox.SANDBOX_GID)
-    inner = [caps.python, "-I", "-S", harness_path, f"{work_path}/job.json", str(res_w), str(ctl_r)]
-    if valgrind:
-        inner = ["valgrind", "--tool=callgrind", "--collect-atstart=no", "--instr-atstart=no", "--dump-line=no",
-                 f"--callgrind-out-file={work_path}/cg/cg.out.%p", "--log-file=/dev/null", *inner]
-    cmd = sandbox.wrap_command(caps, inner, workdir.path, hdir)
-    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0", "HOME": work_path}
-    run = HarnessRun(status="ok")
-    counters: list[int] = []
-    start = time.perf_counter()
+    job["handshake"] = bool(measure or counter)
+    job["max_result_bytes"] = limits.max_result_bytes
     try:
-        proc = subprocess.Popen(
-            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            pass_fds=(res_w, ctl_r), env=env, cwd=str(workdir.path),
-            preexec_fn=lambda: sandbox._child_setup(limits, group.procs_files(), caps.drop_uid,
-                                                    bool(valgrind), (res_w, ctl_r)))
-    except OSError as exc:
-        for fd in (res_r, res_w, ctl_r, ctl_w):
-            os.close(fd)
-        group.close()
-        workdir.remove()
-        return HarnessRun(status="sandbox_error", detail=f"could not start the sandbox: {exc}")
-    os.close(res_w)
-    os.close(ctl_r)
+        group = RunGroup(caps, limits, cpu=cpu)
+        launch = _Launch(caps, limits, job, valgrind=valgrind, run_dir=run_dir, group=group,
+                         namespaces=namespaces)
+    except (OSError, sandbox.SandboxUnavailable) as exc:
+        if group is not None:
+            group.close()
+        if run_dir is not None:
+            run_dir.remove()
+        return HarnessRun("sandbox_error", f"could not start the sandbox: {exc}")
+    driver = _Driver(launch, run, group, limits, job, run_dir=run_dir, measure=measure,
+                     counter=counter, deadlines=deadlines, started=started)
     try:
-        _drive(proc, run, res_r, ctl_w, group, limits, measure, counter, start,
-               calls=job.get("mode") in ("function", "program"), deadlines=deadlines,
-               counters=counters, handshake=handshake)
+        driver.drive()
     finally:
-        _reap(proc, group)
-        for fd in counters:
-            os.close(fd)
-        run.wall_seconds = time.perf_counter() - start
-        run.exit_code = proc.returncode
-        if run.status == "crashed" and not run.detail:
-            run.detail = f"the sandboxed process {exit_description(_signal_code(proc.returncode))}"
-        for fd in (res_r, ctl_w):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+        _reap(launch.proc, group)
+        driver.close_counters()
+        launch.close()
+        run.wall_seconds = time.perf_counter() - started
+        if run.exit_code is None:
+            run.exit_code = _signal_code(launch.proc.returncode)
         if group.active:
             try:
-                if run.status in ("crashed", "ok", "protocol_error") and group.oom_killed():
+                if run.status in ("crashed", "ok", "protocol_error", "sandbox_error") \
+                        and group.oom_killed():
                     run.status, run.detail = "memory_limit", (
                         f"memory limit of {limits.memory_bytes >> 20} MiB exceeded")
                 run.peak_bytes = group.memory_peak()
@@ -189,169 +264,367 @@ def run_harness(job: dict, *, limits: Limits, caps: Capabilities | None = None,
                     run.detail += f" (process limit of {limits.max_processes} reached)"
             except OSError:
                 pass
-        if valgrind:
-            run.valgrind_dumps = _read_callgrind_dumps(workdir.path / "cg")
         group.close()
-        workdir.remove()
+        if run_dir is not None:
+            run_dir.remove()
     return run
 
 
-def _drive(proc: subprocess.Popen, run: HarnessRun, res_r: int, ctl_w: int, group: RunGroup,
-           limits: Limits, measure: bool, counter: bool, start: float,
-           calls: bool = False, deadlines: list[float] | None = None,
-           counters: list[int] | None = None, handshake: bool = True) -> None:
-    """Read events and output until the harness is done or a limit is hit.
-
-    The harness's protocol is enforced here, because the sample runs in the harness's process
-    and can write to the result fd: while a call is under way (``go`` sent) the only valid
-    event is that call's ``done``; an output must follow the ``done`` of its test (``calls``:
-    modes that call the sample); one-shot events come once and nothing follows ``end``.
-    Anything else is a ``protocol_error``."""
-    outputs = {proc.stdout.fileno(): _Tail(), proc.stderr.fileno(): _Tail()}
-    streams = {res_r: b"", **{fd: None for fd in outputs}}
-    open_fds = set(streams)
-    result_bytes = 0
-    run_deadline = start + limits.wall_seconds
-    step_limit = limits.test_seconds
-    step_deadline = start + step_limit
-    cpu_budget: tuple[int, float] | None = None  # (cgroup CPU ns at the start, seconds allowed)
-    window: dict | None = None
-    harness_pids: list[int] = []
-    ended = False
-    last_done: object = None
-    once: set[str] = set()
-    poller = select.poll()
-    for fd in open_fds:
-        poller.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
-    while open_fds:
-        now = time.perf_counter()
-        deadline = min(run_deadline, step_deadline)
-        if now >= deadline:
-            run.status = "timeout"
-            which = "wall-clock limit of the run" if run_deadline <= step_deadline else \
-                f"time limit of {step_limit:.3g} s for this step"
-            run.detail = f"killed after exceeding the {which}"
-            return
-        if cpu_budget is not None and group.cpu_ns() - cpu_budget[0] > cpu_budget[1] * 1e9:
-            run.status = "timeout"
-            run.detail = f"killed after exceeding the CPU time limit of {cpu_budget[1]:.3g} s for this test"
-            return
-        wait = deadline - now if cpu_budget is None else min(deadline - now, 0.02)
-        for fd, _ in poller.poll(max(1, int(wait * 1000))):
-            chunk = os.read(fd, 1 << 16)
-            if not chunk:
-                poller.unregister(fd)
-                open_fds.discard(fd)
-                continue
-            if fd in outputs:
-                outputs[fd].add(chunk)
-                run.output_bytes = sum(t.total for t in outputs.values())
-                run.stdout, run.stderr = (outputs[proc.stdout.fileno()].value(),
-                                          outputs[proc.stderr.fileno()].value())
-                if run.output_bytes > limits.max_output_bytes:
-                    run.status = "output_limit"
-                    run.detail = (f"printed more than {limits.max_output_bytes >> 20} MiB "
-                                  "to stdout/stderr")
-                    return
-                continue
-            result_bytes += len(chunk)
-            if result_bytes > limits.max_result_bytes:
-                run.status = "output_limit"
-                run.detail = f"returned more than {limits.max_result_bytes >> 20} MiB of outputs"
-                return
-            buffer = streams[res_r] + chunk
-            *lines, streams[res_r] = buffer.split(b"\n")
-            for line in lines:
-                try:
-                    event = json.loads(line)
-                    if not isinstance(event, dict) or not isinstance(event.get("e"), str):
-                        raise ValueError("not an event")
-                except (ValueError, RecursionError):
-                    run.status = "protocol_error"
-                    run.detail = "the harness channel carried data that is not a harness event"
-                    return
-                kind = event["e"]
-                violation = _protocol_violation(event, kind, window, ended, once, last_done,
-                                                calls)
-                if violation:
-                    run.status = "protocol_error"
-                    run.detail = f"the harness protocol was broken: {violation}"
-                    return
-                if kind in _ONCE:
-                    once.add(kind)
-                if kind == "done":
-                    last_done = event.get("i")
-                now = time.perf_counter()
-                step_limit = limits.test_seconds
-                step_deadline = now + step_limit
-                cpu_budget = None
-                if kind == "loaded" and group.active:
-                    harness_pids = group.pids()
-                    if counter and counters is not None:
-                        counters.extend(_open_counters(harness_pids))
-                if kind == "ready":
-                    i = event.get("i")
-                    if deadlines and isinstance(i, int) and 0 <= i < len(deadlines):
-                        # The limit is CPU time (what the sample spends, whatever the load);
-                        # wall time gets slack for a loaded machine and catches sleepers.
-                        if group.active:
-                            cpu_budget = (group.cpu_ns(), deadlines[i])
-                            step_limit = WALL_SLACK * deadlines[i] + 1.0
-                        else:
-                            step_limit = deadlines[i]
-                        step_deadline = now + step_limit
-                    if measure and group.active:
-                        _settle(group)
-                        base = group.memory_now()
-                        group.reset_peak()
-                        window = {"cpu": group.cpu_ns(), "base": base}
-                    else:
-                        window = {}
-                    window["i"], window["call"] = event.get("i"), event.get("call", 0)
-                    run.pending = event.get("i")
-                    if counters:
-                        window["instr"] = _read_counters(counters)
-                    window["wall"] = time.perf_counter_ns()
-                    if handshake:
-                        _send_go(ctl_w)
-                elif kind == "done":
-                    wall_end = time.perf_counter_ns()
-                    if window is not None:
-                        cpu = peak = None
-                        if "cpu" in window:
-                            _settle(group)
-                            cpu = group.cpu_ns() - window["cpu"]
-                            peak = max(0, group.memory_peak() - window["base"])
-                        instructions = (_read_counters(counters) - window["instr"]
-                                        if "instr" in window else None)
-                        self_cpu = event.get("self_cpu_ns")
-                        run.costs.append(CallCost(event.get("i", -1), event.get("call", 0),
-                                                  wall_end - window["wall"], cpu, peak,
-                                                  instructions,
-                                                  self_cpu if isinstance(self_cpu, int) else None))
-                    window = None
-                    if handshake:
-                        _send_go(ctl_w)
-                elif kind == "crash":
-                    window = None
-                elif kind == "out":
-                    run.pending = None
-                elif kind == "end":
-                    ended = True
-                run.events.append(event)
-    if not ended and run.status == "ok":
-        run.status = "crashed"
-
-
 _ONCE = frozenset({"loading", "loaded", "compile_error", "load_error", "harness_error", "end"})
+
+
+class _Driver:
+    """The poll loop of one launch: job out, frames and output in, deadlines enforced."""
+
+    def __init__(self, launch: _Launch, run: HarnessRun, group: RunGroup, limits: Limits,
+                 job: dict, *, run_dir: RunDir | None, measure: bool, counter: bool,
+                 deadlines: list[float] | None, started: float):
+        self.launch, self.run, self.group, self.limits = launch, run, group, limits
+        self.job = job
+        self.run_dir = run_dir
+        self.measure, self.counter, self.deadlines = measure, counter, deadlines
+        self.measure_mode = job["mode"] == "measure"
+        self.calls = list(job.get("calls", ()))
+        self.started = started
+        self.run_deadline = started + limits.wall_seconds
+        self.step_default = limits.test_seconds + 10.0  # + start-up of the sandbox
+        self.step_limit = self.step_default
+        self.step_deadline = started + self.step_limit
+        self.cpu_budget: tuple[int, float] | None = None
+        self.counters: list[int] = []
+        self.pending_job = launch.job_bytes
+        proc = launch.proc
+        self.outputs = {proc.stdout.fileno(): _Tail(), proc.stderr.fileno(): _Tail()}
+        self.report = wire.FrameReader(limits.max_result_bytes + (1 << 16))
+        self.sample = wire.FrameReader(limits.max_result_bytes + (1 << 16))
+        self.result_bytes = 0
+        # run-mode protocol state
+        self.window: dict | None = None
+        self.sample_ended = False
+        self.last_done: object = None
+        self.once: set[str] = set()
+        # measure-mode state
+        self.current: dict | None = None
+        self.harness_ended = False
+        self.hello = False
+
+    # ------------------------------------------------------------------ plumbing
+
+    def close_counters(self) -> None:
+        for fd in self.counters:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.counters = []
+
+    def _fail(self, status: RunStatus, detail: str) -> None:
+        if self.run.status == "ok":
+            self.run.status, self.run.detail = status, detail
+
+    def _go(self, fd: int | None) -> None:
+        if fd is None:
+            return
+        try:
+            os.write(fd, b"g")
+        except OSError:
+            pass
+
+    def drive(self) -> None:
+        launch = self.launch
+        poller = select.poll()
+        open_fds = {launch.report_r, *self.outputs}
+        if launch.sample_r is not None:
+            open_fds.add(launch.sample_r)
+        for fd in open_fds:
+            poller.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
+        poller.register(launch.control_w, select.POLLOUT)
+        writing = True
+        while open_fds and self.run.status == "ok":
+            now = time.perf_counter()
+            deadline = min(self.run_deadline, self.step_deadline)
+            if now >= deadline:
+                if self.harness_ended:
+                    break  # done; something outside the sandbox's pid namespace held a pipe
+                which = ("wall-clock limit of the run" if self.run_deadline <= self.step_deadline
+                         else f"time limit of {self.step_limit:.3g} s for this step")
+                self._timeout(f"killed after exceeding the {which}")
+                return
+            if self.cpu_budget is not None and \
+                    self.group.cpu_ns() - self.cpu_budget[0] > self.cpu_budget[1] * 1e9:
+                self._timeout("killed after exceeding the CPU time limit of "
+                              f"{self.cpu_budget[1]:.3g} s for this test")
+                return
+            wait = deadline - now if self.cpu_budget is None else min(deadline - now, 0.02)
+            for fd, mask in poller.poll(max(1, int(wait * 1000))):
+                if fd == launch.control_w:
+                    if mask & select.POLLOUT and self.pending_job:
+                        try:
+                            written = os.write(fd, self.pending_job)
+                        except BlockingIOError:
+                            continue
+                        except OSError:
+                            self.pending_job = b""
+                        else:
+                            self.pending_job = self.pending_job[written:]
+                    if writing and not self.pending_job:
+                        poller.unregister(fd)
+                        writing = False
+                        os.set_blocking(fd, True)
+                    continue
+                chunk = os.read(fd, 1 << 16)
+                if not chunk:
+                    poller.unregister(fd)
+                    open_fds.discard(fd)
+                    continue
+                if fd in self.outputs:
+                    self._output(fd, chunk)
+                elif fd == launch.report_r:
+                    self._frames(self.report, chunk, self._report_event)
+                else:
+                    self._frames(self.sample, chunk, self._sample_event, sample=True)
+                if self.run.status != "ok":
+                    return
+        if self.run.status != "ok":
+            return
+        if not self.harness_ended:
+            detail = launch_failure(self.run.stderr)
+            self._fail("sandbox_error", "the harness ended without finishing the job"
+                       + (f": {detail}" if detail else ""))
+            return
+        if not self.measure_mode and not self.sample_ended:
+            if self.run.exit_code == SETUP_FAILED and not self.run.events:
+                self._fail("sandbox_error", "could not sandbox the child: "
+                           + (launch_failure(self.run.stderr) or "no message"))
+            else:
+                self.run.status = "crashed"
+
+    def _timeout(self, detail: str) -> None:
+        self._fail("timeout", detail)
+        if self.current is not None:
+            self.run.pending = self.current["call"].index
+
+    def _output(self, fd: int, chunk: bytes) -> None:
+        self.outputs[fd].add(chunk)
+        proc = self.launch.proc
+        self.run.output_bytes = sum(t.total for t in self.outputs.values())
+        self.run.stdout = self.outputs[proc.stdout.fileno()].value()
+        self.run.stderr = self.outputs[proc.stderr.fileno()].value()
+        if self.run.output_bytes > self.limits.max_output_bytes:
+            self._fail("output_limit", f"printed more than {self.limits.max_output_bytes >> 20} "
+                       "MiB to stdout/stderr")
+
+    def _frames(self, reader: wire.FrameReader, chunk: bytes, handle, sample: bool = False) -> None:
+        if sample:
+            self.result_bytes += len(chunk)
+            if self.result_bytes > self.limits.max_result_bytes + (1 << 20):
+                self._fail("output_limit", "returned more than "
+                           f"{self.limits.max_result_bytes >> 20} MiB of outputs")
+                return
+        try:
+            frames = reader.feed(chunk)
+        except wire.WireError as exc:
+            if sample:
+                self._fail("protocol_error", f"the harness channel carried data that is not a "
+                           f"harness event ({exc})")
+            else:
+                self._fail("sandbox_error", f"the harness's report channel is corrupt ({exc})")
+            return
+        for data in frames:
+            try:
+                event = wire.load_event(data)
+            except wire.WireError as exc:
+                if sample:
+                    self._fail("protocol_error", "the harness channel carried data that is not "
+                               f"a harness event ({exc})")
+                else:
+                    self._fail("sandbox_error", f"the harness's report channel is corrupt ({exc})")
+                return
+            handle(event)
+            if self.run.status != "ok":
+                return
+
+    def _reset_step(self) -> None:
+        self.step_limit = self.step_default
+        self.step_deadline = time.perf_counter() + self.step_limit
+        self.cpu_budget = None
+
+    # ------------------------------------------------------------------ report channel
+
+    def _report_event(self, event: dict) -> None:
+        kind = event["e"]
+        self._reset_step()
+        if self.harness_ended:
+            self._fail("sandbox_error", f"the harness sent {kind!r} after 'end'")
+            return
+        if kind == "hello":
+            self.hello = True
+        elif kind == "forked" and self.measure_mode:
+            self._forked(event)
+        elif kind == "exited" and self.measure_mode:
+            self._exited(event)
+        elif kind == "exited":
+            status = event.get("status")
+            if isinstance(status, int):
+                self.run.exit_code = os.waitstatus_to_exitcode(status)
+        elif kind == "compile_error":
+            self.run.events.append(event)
+        elif kind == "harness_error":
+            self._fail("sandbox_error", f"the harness failed: {event.get('type')}: "
+                       f"{event.get('message')}")
+        elif kind == "end":
+            self.harness_ended = True
+            # whatever still holds the output pipes (nothing, in a pid namespace) gets a moment
+            self.run_deadline = min(self.run_deadline, time.perf_counter() + 2.0)
+        else:
+            self._fail("sandbox_error", f"unexpected report {kind!r} from the harness")
+
+    def _forked(self, event: dict) -> None:
+        n, pid = event.get("n"), event.get("pid")
+        if not isinstance(n, int) or not 0 <= n < len(self.calls) or not isinstance(pid, int):
+            self._fail("sandbox_error", "the harness reported a call it was not given")
+            return
+        kind, index, repeat = self.calls[n]
+        call = MeasuredCall(n, kind, index, repeat)
+        current = {"call": call, "pid": pid}
+        if self.run_dir is not None:
+            try:
+                current["record"] = _create_record(self.run_dir, pid)
+            except OSError as exc:
+                self._fail("sandbox_error", f"could not create the valgrind record file: {exc}")
+                return
+        if self.counter:
+            host = _host_pid(self.group, pid)
+            try:
+                current["counter"] = meters.open_instruction_counter(host, inherit=True)
+                self.counters.append(current["counter"])
+            except (OSError, TypeError) as exc:
+                self._fail("sandbox_error", f"could not open the instruction counter: {exc}")
+                return
+        if self.group.active:
+            _settle(self.group)
+            current["base"] = self.group.memory_now()
+            self.group.reset_peak()
+            current["cpu"] = self.group.cpu_ns()
+            budget = (self.deadlines[index] if self.deadlines and 0 <= index < len(self.deadlines)
+                      else self.limits.test_seconds)
+            self.cpu_budget = (current["cpu"], budget)
+            self.step_limit = WALL_SLACK * budget + 1.0
+            self.step_deadline = time.perf_counter() + self.step_limit
+        self.current = current
+        current["wall"] = time.perf_counter_ns()
+        self._go(self.launch.control_w)
+
+    def _exited(self, event: dict) -> None:
+        wall_end = time.perf_counter_ns()
+        current = self.current
+        if current is None or event.get("n") != current["call"].n:
+            self._fail("sandbox_error", "the harness reported the end of a call that was not "
+                       "running")
+            return
+        self.current = None
+        call = current["call"]
+        call.wall_ns = wall_end - current["wall"]
+        if "cpu" in current:
+            _settle(self.group)
+            call.cpu_ns = self.group.cpu_ns() - current["cpu"]
+            call.peak_bytes = max(0, self.group.memory_peak() - current["base"])
+        if "counter" in current:
+            call.instructions = meters.read_counter(current["counter"])
+            os.close(current["counter"])
+            self.counters.remove(current["counter"])
+        status = event.get("status")
+        call.exit_code = os.waitstatus_to_exitcode(status) if isinstance(status, int) else None
+        call.started = event.get("started", True) is True
+        out = event.get("out")
+        call.output = out if isinstance(out, bytes) else None
+        call.output_size = event.get("size") if isinstance(event.get("size"), int) else 0
+        err = event.get("stderr")
+        call.stderr = err if isinstance(err, bytes) else b""
+        cpu = event.get("cpu_ns")
+        call.self_cpu_ns = cpu if isinstance(cpu, int) else None
+        if "record" in current:
+            call.instructions, call.record_error = read_record(current["record"], current["pid"])
+        self.run.calls.append(call)
+        self._go(self.launch.control_w)
+
+    # ------------------------------------------------------------------ sample channel
+
+    def _sample_event(self, event: dict) -> None:
+        """The sample runs in the process that writes here, so the protocol is enforced:
+        while a call is under way (``go`` sent) the only valid event is that call's
+        ``done``; an output must follow the ``done`` of its test; one-shot events come once
+        and nothing follows ``end``. Anything else is a ``protocol_error``."""
+        kind = event["e"]
+        violation = _protocol_violation(event, kind, self.window, self.sample_ended, self.once,
+                                        self.last_done,
+                                        calls=self.job.get("mode") in ("function", "program"))
+        if violation:
+            self._fail("protocol_error", f"the harness protocol was broken: {violation}")
+            return
+        if kind in _ONCE:
+            self.once.add(kind)
+        if kind == "done":
+            self.last_done = event.get("i")
+        self._reset_step()
+        run, group = self.run, self.group
+        if kind == "loaded" and group.active and self.counter:
+            self.counters.extend(meters.open_instruction_counter(pid) for pid in group.pids())
+        if kind == "ready":
+            i = event.get("i")
+            deadlines = self.deadlines
+            if deadlines and isinstance(i, int) and 0 <= i < len(deadlines):
+                # The limit is CPU time (what the sample spends, whatever the load); wall
+                # time gets slack for a loaded machine and catches sleepers.
+                if group.active:
+                    self.cpu_budget = (group.cpu_ns(), deadlines[i])
+                    self.step_limit = WALL_SLACK * deadlines[i] + 1.0
+                else:
+                    self.step_limit = deadlines[i]
+                self.step_deadline = time.perf_counter() + self.step_limit
+            window: dict = {}
+            if self.measure and group.active:
+                _settle(group)
+                base = group.memory_now()
+                group.reset_peak()
+                window = {"cpu": group.cpu_ns(), "base": base}
+            window["i"], window["call"] = event.get("i"), event.get("call", 0)
+            run.pending = event.get("i")
+            if self.counters:
+                window["instr"] = sum(meters.read_counter(fd) for fd in self.counters)
+            window["wall"] = time.perf_counter_ns()
+            self.window = window
+            if self.job["handshake"]:
+                self._go(self.launch.sample_ctl_w)
+        elif kind == "done":
+            wall_end = time.perf_counter_ns()
+            window = self.window
+            if window is not None:
+                cpu = peak = None
+                if "cpu" in window:
+                    _settle(group)
+                    cpu = group.cpu_ns() - window["cpu"]
+                    peak = max(0, group.memory_peak() - window["base"])
+                instructions = (sum(meters.read_counter(fd) for fd in self.counters)
+                                - window["instr"] if "instr" in window else None)
+                self_cpu = event.get("self_cpu_ns")
+                run.costs.append(CallCost(event.get("i", -1), event.get("call", 0),
+                                          wall_end - window["wall"], cpu, peak, instructions,
+                                          self_cpu if isinstance(self_cpu, int) else None))
+            self.window = None
+            if self.job["handshake"]:
+                self._go(self.launch.sample_ctl_w)
+        elif kind == "out":
+            run.pending = None
+        elif kind == "end":
+            self.sample_ended = True
+        run.events.append(event)
 
 
 def _protocol_violation(event: dict, kind: str, window: dict | None, ended: bool,
                         once: set[str], last_done: object, calls: bool) -> str | None:
     if ended:
         return f"{kind!r} after 'end'"
-    if kind == "crash":
-        return None
     if window is not None:
         if kind != "done":
             return f"{kind!r} while test {window.get('i')} was running"
@@ -366,19 +639,89 @@ def _protocol_violation(event: dict, kind: str, window: dict | None, ended: bool
     return None
 
 
-def _open_counters(pids: list[int]) -> list[int]:
-    return [meters.open_instruction_counter(pid) for pid in pids]
+# ----------------------------------------------------------------------------- host side
 
 
-def _read_counters(fds: list[int]) -> int:
-    return sum(meters.read_counter(fd) for fd in fds)
-
-
-def _send_go(ctl_w: int) -> None:
+def _create_record(run_dir: RunDir, pid: int) -> Path:
+    """An empty record file for the child ``pid``: owned by the parent, writable by the
+    sandbox uid (valgrind in the child truncates and fills it at exit), in a directory the
+    sandbox can neither list nor write, so a sample can plant nothing there."""
+    path = run_dir.records / f"cg.out.{pid}"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                 0o666)
     try:
-        os.write(ctl_w, b"g")
-    except OSError:
-        pass
+        os.fchmod(fd, 0o666)
+    finally:
+        os.close(fd)
+    return path
+
+
+def read_record(path: Path, pid: int) -> tuple[int | None, str | None]:
+    """The instruction total of a child's valgrind record, or why there is none.
+
+    Opened without following links and without blocking, checked to be a regular file the
+    parent owns, read with a bound. The sample could write into its own record while it ran,
+    but valgrind truncates it when it writes the real one at exit."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        return None, f"valgrind record missing ({exc.strerror})"
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid() or info.st_nlink != 1:
+            return None, "valgrind record replaced by something else"
+        if info.st_size > MAX_RECORD_BYTES:
+            return None, f"valgrind record of {info.st_size} bytes is not one valgrind wrote"
+        chunks = []
+        left = info.st_size
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        data = b"".join(chunks)
+    finally:
+        os.close(fd)
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+    total = seen_pid = None
+    for line in data.splitlines():
+        if line.startswith(b"pid: "):
+            seen_pid = line[5:].strip()
+        elif line.startswith(b"totals: "):
+            try:
+                total = int(line.split()[1])
+            except (IndexError, ValueError):
+                return None, "valgrind record damaged"
+    if total is None:
+        return None, "valgrind record incomplete (no totals): the call's process did not " \
+                     "exit normally or its record could not be written"
+    if seen_pid != str(pid).encode():
+        return None, "valgrind record belongs to another process"
+    return total, None
+
+
+def _host_pid(group: RunGroup, ns_pid: int) -> int:
+    """The host pid of the sandboxed process whose innermost pid is ``ns_pid``."""
+    for pid in group.pids():
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("NSpid:") and line.split()[-1] == str(ns_pid):
+                return pid
+    raise OSError(3, f"no sandboxed process with pid {ns_pid}")
+
+
+def launch_failure(stderr: bytes) -> str:
+    """The last line of what the sandbox printed before the harness started (bwrap's own
+    messages name the problem: a path the sandbox uid cannot reach, a missing namespace)."""
+    lines = [line for line in stderr.decode("utf-8", "replace").splitlines() if line.strip()]
+    return lines[-1][:300] if lines else ""
 
 
 def _reap(proc: subprocess.Popen, group: RunGroup) -> None:
@@ -419,25 +762,3 @@ def exit_description(code: int | None) -> str:
         except ValueError:
             return f"killed by signal {-code}"
     return f"exited with status {code}"
-
-
-def _read_callgrind_dumps(cg_dir: Path) -> dict[str, int]:
-    """Tag -> instruction count from callgrind's per-request dumps (``cg.out.N``)."""
-    counts: dict[str, int] = {}
-    for path in sorted(cg_dir.glob("cg.out.*.*")):
-        tag = total = None
-        try:
-            with open(path, "rb") as handle:
-                for raw in handle:
-                    if raw.startswith(b"desc: Trigger: Client Request: "):
-                        tag = raw.split(b"Client Request: ", 1)[1].strip().decode(errors="replace")
-                    elif raw.startswith(b"totals: ") or raw.startswith(b"summary: "):
-                        total = int(raw.split()[1])
-        except (OSError, ValueError):
-            continue
-        if tag is not None and total is not None:
-            if tag in counts:
-                counts[tag] = -1
-            else:
-                counts[tag] = total
-    return counts

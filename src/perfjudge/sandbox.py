@@ -7,11 +7,17 @@ bubblewrap creates its namespaces; RLIMIT_NPROC counts every process of that uid
 process cap that matters is the cgroup's ``pids.max``; RLIMIT_AS starves threads, so memory is
 capped by the cgroup and RLIMIT_AS is only a generous backstop. `probe()` says at start which
 layers this machine gives, and the engine reports the missing ones instead of pretending.
+
+Inside that sandbox the harness is a zygote that never runs sample code: `sandbox_child.c`,
+preloaded into it, gives each forked child its own user, mount and IPC namespaces, fresh
+tmpfs directories, no capabilities and a seccomp filter (see that file). The host side keeps
+a run directory only for valgrind's per-call records, which the parent creates itself.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import resource
 import shutil
@@ -20,6 +26,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -48,6 +55,9 @@ class Limits:
     max_result_bytes: int = 256 * MiB
     stack_bytes: int = 256 * MiB
     recursion_limit: int = 20_000
+    scratch_bytes: int = 64 * MiB
+    """Size of each child's private /tmp, /work and /dev/shm (tmpfs, charged to its memory)."""
+    scratch_inodes: int = 4096
 
     def scaled(self, factor: float) -> "Limits":
         """The same limits with every time budget multiplied (valgrind runs 20-70x slower)."""
@@ -68,6 +78,8 @@ class Capabilities:
     python: str
     python_prefix: str
     missing: tuple[str, ...] = field(default=())
+    blocked: tuple[str, ...] = field(default=())
+    """Interpreter files hidden in the sandbox (ctypes, the CPython test modules)."""
 
     @property
     def cgroups(self) -> bool:
@@ -168,22 +180,110 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def sweep_stale(caps: "Capabilities") -> None:
-    """Remove cgroups and work dirs left by perfjudge processes that were killed (kill -9
-    leaves no chance to clean up); their names carry the owner's pid."""
+def run_root() -> Path:
+    """Where run directories and the harness files live: ``PERFJUDGE_RUN_DIR`` or the
+    system temp dir. The sandbox uid must be able to traverse it."""
+    return Path(os.environ.get("PERFJUDGE_RUN_DIR") or tempfile.gettempdir())
+
+
+def remove_tree(path: Path | str) -> None:
+    """Delete ``path`` without recursion and without following links; never raises.
+
+    A sample can leave a directory chain thousands deep (``shutil.rmtree`` then raises
+    RecursionError, and paths grow past PATH_MAX): every subdirectory is first renamed to the
+    top of the tree, so each one is emptied at depth one."""
+    top = str(path)
+    try:
+        if not stat.S_ISDIR(os.lstat(top).st_mode):
+            os.unlink(top)
+            return
+    except OSError:
+        return
+    pending = [top]
+    serial = 0
+    while pending:
+        current = pending.pop()
+        try:
+            os.chmod(current, 0o700)
+            entries = list(os.scandir(current))
+        except OSError:
+            entries = []
+        subdirs = []
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if current == top:
+                        subdirs.append(entry.path)
+                    else:
+                        serial += 1
+                        flat = os.path.join(top, f".pj-flat-{serial}")
+                        os.rename(entry.path, flat)
+                        subdirs.append(flat)
+                else:
+                    os.unlink(entry.path)
+            except OSError:
+                pass
+        if subdirs:
+            pending.append(current)
+            pending.extend(subdirs)
+            continue
+        try:
+            os.rmdir(current)
+        except OSError:
+            pass
+
+
+def sweep_stale(caps: "Capabilities") -> list[str]:
+    """Remove cgroups and run dirs left by perfjudge processes that were killed (kill -9
+    leaves no chance to clean up); their names carry the owner's pid. Never raises: a
+    leftover must not stop the next start. Returns what could not be removed."""
+    stuck: list[str] = []
     bases = list(caps.cgroup_v1.values()) + ([caps.cgroup_v2] if caps.cgroup_v2 else [])
     for base in bases:
-        for path in Path(base).glob("perfjudge-*-*"):
+        try:
+            paths = list(Path(base).glob("perfjudge-*-*"))
+        except OSError:
+            continue
+        for path in paths:
             parts = path.name.split("-")
             if len(parts) >= 3 and parts[1].isdigit() and not _pid_alive(int(parts[1])):
                 try:
                     path.rmdir()
                 except OSError:
-                    pass
-    for path in Path(tempfile.gettempdir()).glob("perfjudge-run-*-*"):
+                    stuck.append(str(path))
+    try:
+        runs = list(run_root().glob("perfjudge-run-*-*"))
+    except OSError:
+        runs = []
+    for path in runs:
         parts = path.name.split("-")
         if len(parts) >= 4 and parts[2].isdigit() and not _pid_alive(int(parts[2])):
-            shutil.rmtree(path, ignore_errors=True)
+            remove_tree(path)
+            if os.path.lexists(path):
+                stuck.append(str(path))
+    return stuck
+
+
+BLOCKED_MODULES = ("_ctypes", "_ctypes_test", "_testcapi", "_testinternalcapi", "_testbuffer",
+                   "_testclinic", "_testmultiphase", "_testimportmultiple", "_testsinglephase",
+                   "_xxtestfuzz", "_xxsubinterpreters")
+"""Extension modules hidden from samples: ctypes can call any function in the process and
+write any memory (a way to reach a meter from inside), the CPython test modules can corrupt
+memory on purpose. Benchmarks need none of them."""
+
+
+def _blocked_files(python: str) -> tuple[str, ...]:
+    script = ("import importlib.util as u\n"
+              f"for n in {BLOCKED_MODULES!r}:\n"
+              "    s = u.find_spec(n)\n"
+              "    o = s and s.origin\n"
+              "    if o and o.endswith('.so'): print(o)\n")
+    try:
+        out = subprocess.run([python, "-I", "-S", "-c", script], capture_output=True,
+                             text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return ()
+    return tuple(os.path.realpath(line) for line in out.stdout.split() if line)
 
 
 @functools.lru_cache(maxsize=1)
@@ -210,9 +310,13 @@ def probe() -> Capabilities:
     if not v1 and not v2:
         missing.append("cgroups: no writable cgroup; process/memory caps fall back to rlimits, "
                        "cpu_time and peak_memory meters are unavailable")
+    blocked = _blocked_files(python) if bwrap else ()
+    if not bwrap:
+        missing.append("ctypes and the CPython test modules stay importable (they are hidden "
+                       "only inside bubblewrap)")
     caps = Capabilities(bwrap=bwrap, drop_uid=drop_uid, cgroup_v1=v1, cgroup_v2=v2,
                         python=python, python_prefix=_python_prefix(python),
-                        missing=tuple(missing))
+                        missing=tuple(missing), blocked=blocked)
     sweep_stale(caps)
     return caps
 
@@ -379,42 +483,126 @@ def _child_setup(limits: Limits, procs_files: list[str], drop_uid: bool, valgrin
 
 
 @dataclass
-class Workdir:
-    """A private, writable directory for one run, owned by the sandbox uid."""
+class RunDir:
+    """A host directory for one run, holding only what the parent itself creates there:
+    valgrind's per-call record files (``cg/``). The sandbox sees ``cg`` as ``/cg``, which it
+    may traverse but not list or write; only the record files the parent made for a call
+    are writable, and the parent reads them without following links."""
 
     path: Path
 
     @classmethod
-    def create(cls, drop_uid: bool) -> "Workdir":
-        path = Path(tempfile.mkdtemp(prefix=f"perfjudge-run-{os.getpid()}-"))
-        if drop_uid:
-            os.chown(path, SANDBOX_UID, SANDBOX_GID)
-        path.chmod(0o700)
+    def create(cls) -> "RunDir":
+        path = Path(tempfile.mkdtemp(prefix=f"perfjudge-run-{os.getpid()}-", dir=run_root()))
+        path.chmod(0o711)
+        (path / "cg").mkdir(mode=0o711)
+        (path / "cg").chmod(0o711)
         return cls(path)
 
+    @property
+    def records(self) -> Path:
+        return self.path / "cg"
+
     def remove(self) -> None:
-        shutil.rmtree(self.path, ignore_errors=True)
+        remove_tree(self.path)
 
 
-def wrap_command(caps: Capabilities, inner: list[str], workdir: Path, harness_dir: Path,
-                 extra_ro: tuple[str, ...] = ()) -> list[str]:
+def child_environment(limits: Limits, namespaces: bool = True) -> dict[str, str]:
+    """What the harness and `sandbox_child.c` read from the environment."""
+    return {"PATH": "/usr/bin:/bin", "HOME": "/work", "LANG": "C.UTF-8",
+            "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
+            "PJ_CHILD_POLICY": "run", "PJ_TMPFS_BYTES": str(limits.scratch_bytes),
+            "PJ_TMPFS_INODES": str(limits.scratch_inodes),
+            "PJ_CHILD_NAMESPACES": "1" if namespaces else "0"}
+
+
+def wrap_command(caps: Capabilities, inner: list[str], harness: Path, env: dict[str, str],
+                 run_dir: RunDir | None = None, tmp_bytes: int = 64 * MiB) -> list[str]:
     """The bubblewrap command around ``inner``: a read-only system, private /tmp and /work,
-    no network, no host environment, its own session, dies with its parent."""
+    no network, no host environment, its own session, pid 1 of its own pid namespace (so
+    signals a child sends it are ignored and it can reap everything a child leaves), dies
+    with its parent; ctypes and the CPython test modules hidden."""
     if not caps.bwrap:
         return inner
     args = [caps.bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--clearenv",
-            "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "HOME", "/work",
-            "--setenv", "LANG", "C.UTF-8", "--setenv", "PYTHONHASHSEED", "0",
-            "--setenv", "PYTHONDONTWRITEBYTECODE", "1"]
+            "--as-pid-1"]
+    for key, value in env.items():
+        args += ["--setenv", key, value]
     for top in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if os.path.islink(top):
             args += ["--symlink", os.readlink(top), top]
         elif os.path.isdir(top):
             args += ["--ro-bind", top, top]
-    for extra in (caps.python_prefix, os.path.dirname(caps.python), *extra_ro):
+    for extra in (caps.python_prefix, os.path.dirname(caps.python)):
         if extra and not extra.startswith(("/usr/", "/bin", "/lib")) and extra != "/usr":
             args += ["--ro-bind", extra, extra]
-    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
-             "--bind", str(workdir), "/work", "--ro-bind", str(harness_dir), "/harness",
-             "--chdir", "/work", "--"]
+    for blocked in caps.blocked:
+        args += ["--ro-bind", "/dev/null", blocked]
+    args += ["--proc", "/proc", "--dev", "/dev",
+             "--size", str(tmp_bytes), "--tmpfs", "/tmp",
+             "--size", str(tmp_bytes), "--tmpfs", "/work",
+             "--size", str(tmp_bytes), "--tmpfs", "/dev/shm",
+             "--ro-bind", str(harness), "/harness"]
+    if run_dir is not None:
+        args += ["--bind", str(run_dir.records), "/cg"]
+    args += ["--remount-ro", "/", "--remount-ro", "/dev", "--chdir", "/work", "--"]
     return args + inner
+
+
+# --------------------------------------------------------------------- harness files
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+class SandboxUnavailable(RuntimeError):
+    """The harness files cannot be installed where the sandbox can read them."""
+
+
+def _private_dir(name: str) -> Path:
+    """A directory readable by the sandbox uid but writable only by us."""
+    root = run_root() / f"perfjudge-{os.geteuid()}"
+    root.mkdir(mode=0o755, exist_ok=True)
+    if root.stat().st_uid != os.geteuid() or root.stat().st_mode & 0o022:
+        raise SandboxUnavailable(f"{root} is not owned by us or is writable by others")
+    path = root / name
+    path.mkdir(mode=0o755, exist_ok=True)
+    return path
+
+
+def _unique_tmp(directory: Path, name: str) -> Path:
+    """A temporary name no other process or thread uses, for write-then-rename."""
+    return directory / f".{name}.{os.getpid()}.{threading.get_ident()}.tmp"
+
+
+_SOURCES = ("harness.py", "sandbox_child.c")
+
+
+@functools.lru_cache(maxsize=1)
+def harness_dir() -> Path:
+    """``harness.py`` and the compiled child library, in a directory named after their
+    content (cache keys name it: a changed harness re-measures)."""
+    digest = hashlib.sha256(b"".join((PACKAGE_DIR / n).read_bytes() for n in _SOURCES))
+    path = _private_dir("harness-" + digest.hexdigest()[:16])
+    target = path / "harness.py"
+    source = (PACKAGE_DIR / "harness.py").read_bytes()
+    if not target.exists() or target.read_bytes() != source:
+        tmp = _unique_tmp(path, "harness.py")
+        tmp.write_bytes(source)
+        tmp.chmod(0o644)
+        tmp.replace(target)
+    library = path / "libpjsandbox.so"
+    if not library.exists():
+        compiler = shutil.which("cc") or shutil.which("gcc")
+        if not compiler:
+            raise SandboxUnavailable("no C compiler to build perfjudge's sandbox library "
+                                     "(install Debian's 'gcc' and 'libc6-dev')")
+        tmp = _unique_tmp(path, library.name)
+        out = subprocess.run([compiler, "-shared", "-fPIC", "-O2", "-o", str(tmp),
+                              str(PACKAGE_DIR / "sandbox_child.c"), "-lpthread"],
+                             capture_output=True, text=True)
+        if out.returncode != 0:
+            raise SandboxUnavailable("could not build perfjudge's sandbox library: "
+                                     + out.stderr.strip()[:400])
+        tmp.chmod(0o755)
+        tmp.replace(library)
+    return path

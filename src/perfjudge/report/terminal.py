@@ -11,7 +11,8 @@ from perfjudge.results import CheckResult
 
 VERDICT_STYLE = {"passed": "green", "wrong_answer": "red", "runtime_error": "red",
                  "timeout": "yellow", "memory_limit": "yellow", "output_limit": "yellow",
-                 "compile_error": "magenta", "sandbox_error": "bold red"}
+                 "compile_error": "magenta", "tampering": "bold magenta",
+                 "sandbox_error": "bold red"}
 
 
 def fmt(value: float | None, unit: str = "") -> str:

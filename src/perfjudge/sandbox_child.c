@@ -1,0 +1,251 @@
+/* perfjudge's per-call sandbox, preloaded (LD_PRELOAD) into the harness interpreter.
+
+   The harness process (the "zygote") never runs sample code; every sample runs in a fork of
+   it. This library registers a fork handler that runs in each such child before any Python
+   code, so the sample finds itself, from its first instruction, in:
+   - its own user, mount and IPC namespaces, with fresh size- and inode-limited tmpfs on
+     /tmp, /work and /dev/shm (noexec): nothing it writes reaches the next call, and nothing
+     the previous call wrote is there;
+   - no capabilities and no_new_privs;
+   - a seccomp filter that refuses ptrace and cross-process memory access, namespace and
+     mount changes, keyrings, perf counters, BPF, signals and resource limits aimed at other
+     processes, and, when PJ_CHILD_POLICY=measure, creating processes (fork, vfork, clone
+     without CLONE_THREAD) and running programs (execve kills the process: valgrind cannot
+     recover from a refused execve, so both meters end it the same way).
+   The zygote itself makes itself non-dumpable, so a child can neither attach to it nor
+   write its memory through /proc.
+
+   Configuration comes from the environment the zygote sets before each fork:
+   PJ_CHILD_POLICY (measure | run), PJ_TMPFS_BYTES, PJ_TMPFS_INODES, PJ_CHILD_NAMESPACES (0
+   to skip the namespaces where the host forbids nested user namespaces; the zygote then
+   wipes the shared directories itself). A child that cannot be sandboxed exits with status
+   121 and a message on stderr before running anything. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#if defined(__x86_64__)
+#define PJ_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define PJ_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#else
+#error "perfjudge's sandbox supports x86_64 and aarch64"
+#endif
+
+#define PJ_SETUP_FAILED 121
+
+static int pj_sandboxed = 0;
+
+static void pj_fail(const char *what) {
+    char buf[320];
+    int n = snprintf(buf, sizeof buf, "perfjudge sandbox setup failed: %s: %s\n", what,
+                     strerror(errno));
+    if (n > 0 && write(2, buf, (size_t)n) < 0) {
+    }
+    _exit(PJ_SETUP_FAILED);
+}
+
+static int pj_write_file(const char *path, const char *text) {
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    size_t len = strlen(text);
+    ssize_t n = write(fd, text, len);
+    close(fd);
+    return n == (ssize_t)len ? 0 : -1;
+}
+
+static unsigned long pj_env_number(const char *name, unsigned long fallback) {
+    const char *value = getenv(name);
+    if (!value || !*value) return fallback;
+    return strtoul(value, NULL, 10);
+}
+
+static void pj_private_dirs(void) {
+    uid_t uid = geteuid();
+    gid_t gid = getegid();
+    char map[64];
+    if (unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWIPC) != 0) pj_fail("unshare");
+    snprintf(map, sizeof map, "%u %u 1", (unsigned)uid, (unsigned)uid);
+    if (pj_write_file("/proc/self/uid_map", map)) pj_fail("uid_map");
+    if (pj_write_file("/proc/self/setgroups", "deny")) pj_fail("setgroups");
+    snprintf(map, sizeof map, "%u %u 1", (unsigned)gid, (unsigned)gid);
+    if (pj_write_file("/proc/self/gid_map", map)) pj_fail("gid_map");
+    if (mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL)) pj_fail("mount --make-rprivate /");
+    char opts[128];
+    snprintf(opts, sizeof opts, "size=%lu,nr_inodes=%lu,mode=1777",
+             pj_env_number("PJ_TMPFS_BYTES", 64UL << 20), pj_env_number("PJ_TMPFS_INODES", 4096));
+    static const char *dirs[] = {"/tmp", "/work", "/dev/shm"};
+    for (unsigned i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+        struct stat st;
+        if (stat(dirs[i], &st) != 0 || !S_ISDIR(st.st_mode)) continue;
+        if (mount("tmpfs", dirs[i], "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts))
+            pj_fail(dirs[i]);
+    }
+    if (chdir("/work") != 0 && chdir("/tmp") != 0) pj_fail("chdir");
+}
+
+static void pj_drop_capabilities(void) {
+    for (int cap = 0; cap <= 63; cap++) {
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL && errno != EPERM)
+            pj_fail("drop bounding capability");
+    }
+    struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct data[2];
+    memset(data, 0, sizeof data);
+    if (syscall(SYS_capset, &header, data) != 0) pj_fail("capset");
+}
+
+#define PJ_MAX_FILTER 160
+#define PJ_ALLOW BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
+#define PJ_DENY BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA))
+#define PJ_KILL BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS)
+#define PJ_LOAD_NR BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr))
+#define PJ_LOAD_ARG(i) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[i]))
+
+struct pj_filter {
+    struct sock_filter code[PJ_MAX_FILTER];
+    unsigned short n;
+};
+
+static void pj_emit(struct pj_filter *f, struct sock_filter insn) {
+    if (f->n >= PJ_MAX_FILTER) {
+        errno = E2BIG;
+        pj_fail("seccomp filter too long");
+    }
+    f->code[f->n++] = insn;
+}
+
+/* if nr == syscall: return `action`; the accumulator holds nr before and after. */
+static void pj_on(struct pj_filter *f, long syscall_nr, struct sock_filter action) {
+    pj_emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)syscall_nr, 0, 1));
+    pj_emit(f, action);
+}
+
+/* if nr == syscall: allow only when argument `arg` names this process (or 0 for prlimit). */
+static void pj_only_self(struct pj_filter *f, long syscall_nr, int arg, pid_t self, int zero_ok) {
+    pj_emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)syscall_nr, 0, 6));
+    pj_emit(f, (struct sock_filter)PJ_LOAD_ARG(arg));
+    pj_emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)self, 3, 0));
+    pj_emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1));
+    pj_emit(f, zero_ok ? (struct sock_filter)PJ_ALLOW : (struct sock_filter)PJ_DENY);
+    pj_emit(f, (struct sock_filter)PJ_DENY);
+    pj_emit(f, (struct sock_filter)PJ_ALLOW);
+}
+
+static void pj_install_filter(int measure, pid_t self) {
+    struct pj_filter f = {.n = 0};
+    pj_emit(&f, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+                                             offsetof(struct seccomp_data, arch)));
+    pj_emit(&f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PJ_AUDIT_ARCH, 1, 0));
+    pj_emit(&f, (struct sock_filter)PJ_KILL);
+    pj_emit(&f, (struct sock_filter)PJ_LOAD_NR);
+#ifdef __x86_64__
+    /* x32 system calls (bit 30) would bypass every number below */
+    pj_emit(&f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 0, 1));
+    pj_emit(&f, (struct sock_filter)PJ_KILL);
+#endif
+    static const long refused[] = {
+        SYS_ptrace, SYS_process_vm_readv, SYS_process_vm_writev, SYS_kcmp,
+        SYS_unshare, SYS_setns, SYS_mount, SYS_umount2, SYS_pivot_root, SYS_chroot,
+        SYS_add_key, SYS_request_key, SYS_keyctl, SYS_perf_event_open, SYS_bpf,
+#ifdef SYS_userfaultfd
+        SYS_userfaultfd,
+#endif
+#ifdef SYS_io_uring_setup
+        SYS_io_uring_setup,
+#endif
+#ifdef SYS_pidfd_open
+        SYS_pidfd_open, SYS_pidfd_send_signal,
+#endif
+#ifdef SYS_pidfd_getfd
+        SYS_pidfd_getfd,
+#endif
+#ifdef SYS_process_madvise
+        SYS_process_madvise,
+#endif
+#ifdef SYS_open_tree
+        SYS_open_tree, SYS_move_mount, SYS_fsopen, SYS_fsconfig, SYS_fsmount, SYS_fspick,
+#endif
+#ifdef SYS_mount_setattr
+        SYS_mount_setattr,
+#endif
+    };
+    for (unsigned i = 0; i < sizeof refused / sizeof refused[0]; i++)
+        pj_on(&f, refused[i], (struct sock_filter)PJ_DENY);
+    /* prctl(PR_TASK_PERF_EVENTS_DISABLE | ENABLE) would pause a counter opened from outside */
+    pj_emit(&f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_prctl, 0, 5));
+    pj_emit(&f, (struct sock_filter)PJ_LOAD_ARG(0));
+    pj_emit(&f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PR_TASK_PERF_EVENTS_DISABLE, 2, 0));
+    pj_emit(&f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PR_TASK_PERF_EVENTS_ENABLE, 1, 0));
+    pj_emit(&f, (struct sock_filter)PJ_ALLOW);
+    pj_emit(&f, (struct sock_filter)PJ_DENY);
+    /* fcntl(F_SETOWN*) would aim SIGIO at another process */
+    pj_emit(&f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_fcntl, 0, 5));
+    pj_emit(&f, (struct sock_filter)PJ_LOAD_ARG(1));
+    pj_emit(&f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, F_SETOWN, 2, 0));
+    pj_emit(&f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, F_SETOWN_EX, 1, 0));
+    pj_emit(&f, (struct sock_filter)PJ_ALLOW);
+    pj_emit(&f, (struct sock_filter)PJ_DENY);
+    if (measure) {
+#ifdef SYS_fork
+        pj_on(&f, SYS_fork, (struct sock_filter)PJ_DENY);
+        pj_on(&f, SYS_vfork, (struct sock_filter)PJ_DENY);
+#endif
+        pj_on(&f, SYS_execve, (struct sock_filter)PJ_KILL);
+        pj_on(&f, SYS_execveat, (struct sock_filter)PJ_KILL);
+#ifdef SYS_clone3
+        /* clone3: ENOSYS makes glibc fall back to clone, whose flags a filter can read */
+        pj_on(&f, SYS_clone3, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+                                                          SECCOMP_RET_ERRNO | ENOSYS));
+#endif
+        pj_emit(&f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone, 0, 4));
+        pj_emit(&f, (struct sock_filter)PJ_LOAD_ARG(0));
+        pj_emit(&f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_THREAD, 1, 0));
+        pj_emit(&f, (struct sock_filter)PJ_DENY);
+        pj_emit(&f, (struct sock_filter)PJ_ALLOW);
+    }
+    pj_only_self(&f, SYS_kill, 0, self, 0);
+    pj_only_self(&f, SYS_tkill, 0, self, 0);
+    pj_only_self(&f, SYS_tgkill, 0, self, 0);
+    pj_only_self(&f, SYS_rt_sigqueueinfo, 0, self, 0);
+    pj_only_self(&f, SYS_rt_tgsigqueueinfo, 0, self, 0);
+    pj_only_self(&f, SYS_prlimit64, 0, self, 1);
+    pj_emit(&f, (struct sock_filter)PJ_ALLOW);
+    struct sock_fprog prog = {f.n, f.code};
+    if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) != 0) pj_fail("seccomp");
+}
+
+static void pj_child_after_fork(void) {
+    if (pj_sandboxed) return; /* a grandchild lives in its parent's sandbox already */
+    pj_sandboxed = 1;
+    const char *policy = getenv("PJ_CHILD_POLICY");
+    if (!policy) return; /* not forked by the harness zygote (e.g. a helper program) */
+    /* The zygote is non-dumpable; this child must own its /proc files to map its ids. */
+    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+    if (pj_env_number("PJ_CHILD_NAMESPACES", 1)) pj_private_dirs();
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) pj_fail("no_new_privs");
+    pj_drop_capabilities();
+    pj_install_filter(strcmp(policy, "measure") == 0, getpid());
+}
+
+__attribute__((constructor)) static void pj_init(void) {
+    if (!getenv("PJ_CHILD_POLICY")) return;
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) pj_fail("non-dumpable zygote");
+    if (pthread_atfork(NULL, NULL, pj_child_after_fork) != 0) pj_fail("pthread_atfork");
+}

@@ -1,0 +1,205 @@
+"""The parent's side of the harness wire: length-prefixed frames and a strict decoder of the
+marshal subset that plain data uses.
+
+Everything read here may come from a hostile process, so: frames are parsed in linear time
+with a size cap (a sample that writes 64 MiB without a frame boundary costs the parent one
+pass, not a quadratic re-split); payloads are decoded by this module, never by
+``marshal.loads`` (which the documentation says is not safe against malicious data, and
+which would build code objects); only None, bool, int, float, complex, str, bytes, tuple,
+list, dict, set and frozenset come out, nesting is bounded, and every length is checked
+against the bytes that are actually there.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Any
+
+MAX_DEPTH = 10_000
+
+_I32 = struct.Struct("<i")
+_U32 = struct.Struct("<I")
+_F64 = struct.Struct("<d")
+_C128 = struct.Struct("<dd")
+
+
+class WireError(ValueError):
+    """Bytes that are not a well-formed frame or plain-data payload."""
+
+
+class FrameReader:
+    """Accumulates a byte stream and yields complete frames (4-byte big-endian length +
+    payload). Linear in the bytes fed; a declared length over ``cap`` is an error at once."""
+
+    def __init__(self, cap: int):
+        self.cap = cap
+        self._buffer = bytearray()
+        self._start = 0
+
+    def feed(self, chunk: bytes) -> list[bytes]:
+        self._buffer += chunk
+        frames = []
+        buffer, start = self._buffer, self._start
+        while len(buffer) - start >= 4:
+            size = int.from_bytes(buffer[start:start + 4], "big")
+            if size > self.cap:
+                raise WireError(f"a frame of {size} bytes exceeds the cap of {self.cap}")
+            if len(buffer) - start - 4 < size:
+                break
+            frames.append(bytes(buffer[start + 4:start + 4 + size]))
+            start += 4 + size
+        if start and (start == len(buffer) or start > (1 << 20)):
+            del buffer[:start]
+            start = 0
+        self._start = start
+        return frames
+
+    @property
+    def pending(self) -> int:
+        return len(self._buffer) - self._start
+
+
+def _digits_to_int(data: bytes, lo: int, count: int) -> int:
+    """marshal's 15-bit little-endian digits -> int, divide and conquer (O(n log n))."""
+    if count <= 64:
+        value = 0
+        for k in range(lo + 2 * (count - 1), lo - 2, -2):
+            digit = data[k] | (data[k + 1] << 8)
+            if digit >= 1 << 15:
+                raise WireError("long digit out of range")
+            value = (value << 15) | digit
+        return value
+    half = count // 2
+    return _digits_to_int(data, lo, half) | (
+        _digits_to_int(data, lo + 2 * half, count - half) << (15 * half))
+
+
+def _hashable(value: Any) -> Any:
+    try:
+        hash(value)
+    except TypeError:
+        raise WireError(f"unhashable {type(value).__name__} as a dict key or set element")
+    return value
+
+
+def loads(data: bytes) -> Any:
+    """Decode one marshal-v2 value of plain data; raise `WireError` for anything else."""
+    if not isinstance(data, (bytes, bytearray)):
+        raise WireError("payload is not bytes")
+    end = len(data)
+    pos = 0
+    stack: list[list] = []  # [kind, items remaining (-1 for dicts), items]
+    while True:
+        if pos >= end:
+            raise WireError("truncated payload")
+        code = data[pos]
+        pos += 1
+        if code & 0x80:
+            raise WireError("back-references are not plain data")
+        value: Any
+        if code == 0x4E:  # N
+            value = None
+        elif code == 0x54:  # T
+            value = True
+        elif code == 0x46:  # F
+            value = False
+        elif code == 0x69:  # i
+            if pos + 4 > end:
+                raise WireError("truncated int")
+            value = _I32.unpack_from(data, pos)[0]
+            pos += 4
+        elif code == 0x6C:  # l
+            if pos + 4 > end:
+                raise WireError("truncated long")
+            size = _I32.unpack_from(data, pos)[0]
+            pos += 4
+            count = abs(size)
+            if pos + 2 * count > end:
+                raise WireError("truncated long")
+            value = _digits_to_int(data, pos, count) if count else 0
+            pos += 2 * count
+            if size < 0:
+                value = -value
+        elif code == 0x67:  # g
+            if pos + 8 > end:
+                raise WireError("truncated float")
+            value = _F64.unpack_from(data, pos)[0]
+            pos += 8
+        elif code == 0x79:  # y
+            if pos + 16 > end:
+                raise WireError("truncated complex")
+            real, imag = _C128.unpack_from(data, pos)
+            value = complex(real, imag)
+            pos += 16
+        elif code in (0x73, 0x75, 0x74):  # s (bytes), u / t (str)
+            if pos + 4 > end:
+                raise WireError("truncated string")
+            size = _U32.unpack_from(data, pos)[0]
+            pos += 4
+            if pos + size > end:
+                raise WireError("truncated string")
+            raw = bytes(data[pos:pos + size])
+            pos += size
+            if code == 0x73:
+                value = raw
+            else:
+                try:
+                    value = raw.decode("utf-8", "surrogatepass")
+                except UnicodeDecodeError as exc:
+                    raise WireError(f"malformed string: {exc}") from None
+        elif code in (0x28, 0x5B, 0x3C, 0x3E):  # ( [ < > : tuple list set frozenset
+            if pos + 4 > end:
+                raise WireError("truncated container")
+            size = _U32.unpack_from(data, pos)[0]
+            pos += 4
+            if size > end - pos:  # every element takes at least one byte
+                raise WireError("container longer than its payload")
+            if size:
+                if len(stack) >= MAX_DEPTH:
+                    raise WireError(f"nesting deeper than {MAX_DEPTH}")
+                stack.append([code, size, []])
+                continue
+            value = {0x28: tuple, 0x5B: list, 0x3C: set, 0x3E: frozenset}[code]()
+        elif code == 0x7B:  # {
+            if len(stack) >= MAX_DEPTH:
+                raise WireError(f"nesting deeper than {MAX_DEPTH}")
+            stack.append([code, -1, []])
+            continue
+        elif code == 0x30:  # 0: end of a dict
+            if not stack or stack[-1][0] != 0x7B or len(stack[-1][2]) % 2:
+                raise WireError("misplaced dict terminator")
+            items = stack.pop()[2]
+            value = {}
+            for k in range(0, len(items), 2):
+                value[_hashable(items[k])] = items[k + 1]
+        else:
+            raise WireError(f"type code {chr(code)!r} is not plain data")
+        while True:
+            if not stack:
+                if pos != end:
+                    raise WireError("trailing bytes after the value")
+                return value
+            top = stack[-1]
+            top[2].append(value)
+            if top[0] == 0x7B:
+                break
+            top[1] -= 1
+            if top[1]:
+                break
+            kind, _, items = stack.pop()
+            if kind == 0x5B:
+                value = items
+            elif kind == 0x28:
+                value = tuple(items)
+            else:
+                for item in items:
+                    _hashable(item)
+                value = set(items) if kind == 0x3C else frozenset(items)
+
+
+def load_event(frame: bytes) -> dict[str, Any]:
+    """A harness event: a dict with a string ``e``."""
+    event = loads(frame)
+    if type(event) is not dict or type(event.get("e")) is not str:
+        raise WireError("not a harness event")
+    return event
