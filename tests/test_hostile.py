@@ -31,6 +31,8 @@ from perfjudge.sandbox import Limits
 from perfjudge.tasks import Reference, Task
 from perfjudge.tasks import TestCase as Case
 
+from hostcheck import assert_host_clean, sandbox_processes
+
 HOSTILE_DIR = Path(__file__).parent / "hostile"
 HOSTILE = sorted(p.stem for p in HOSTILE_DIR.glob("*.py"))
 SANDBOX_UID = sandbox.SANDBOX_UID
@@ -120,7 +122,7 @@ def sentinel():
 @pytest.fixture
 def host_baseline(run_tmp):
     """Processes that already exist (e.g. other sessions' sandboxes) are not ours to judge."""
-    return set(_sandbox_processes())
+    return set(sandbox_processes())
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -149,57 +151,6 @@ def header(name: str) -> tuple[str, dict]:
             key, value = item.split("=")
             limits[key] = type(limits.get(key, 0))(float(value)) if key in limits else int(value)
     return expected.group(1), limits
-
-
-def _sandbox_processes() -> list[tuple[int, int, str]]:
-    """(pid, uid, perfjudge cgroup owner pid or '') of live processes that run as the sandbox
-    uid or sit in a perfjudge run cgroup; a /proc scan, no psutil."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            status = Path(f"/proc/{entry}/status").read_text()
-            cgroups = Path(f"/proc/{entry}/cgroup").read_text()
-        except OSError:
-            continue
-        state = re.search(r"^State:\s+(\w)", status, re.M)
-        if state and state.group(1) in "ZX":
-            continue  # a zombie runs nothing
-        uid = int(re.search(r"^Uid:\s+(\d+)", status, re.M).group(1))
-        owner = re.search(r"/perfjudge-(\d+)-[0-9a-f]+", cgroups)
-        if uid == SANDBOX_UID or owner:
-            found.append((int(entry), uid, owner.group(1) if owner else ""))
-    return found
-
-
-def stray_processes(baseline: set, owners: set[int], exclude: tuple[int, ...] = ()) -> list:
-    """Processes left by *our* runs: in a cgroup made by one of ``owners`` (this process or
-    our pool workers), or of the sandbox uid outside any perfjudge cgroup (an escapee)."""
-    owner_ids = {str(o) for o in owners}
-    strays = []
-    for proc in _sandbox_processes():
-        pid, uid, owner = proc
-        if proc in baseline or pid in exclude:
-            continue
-        if owner and owner not in owner_ids:
-            continue  # another session's sandbox
-        strays.append(proc)
-    return strays
-
-
-def assert_host_clean(baseline: set, run_tmp: Path, owners: set[int] | None = None,
-                      exclude: tuple[int, ...] = ()) -> None:
-    owners = owners or {os.getpid()}
-    deadline = time.monotonic() + 3
-    while True:
-        strays = stray_processes(baseline, owners, exclude)
-        if not strays or time.monotonic() > deadline:
-            break
-        time.sleep(0.05)
-    assert not strays, f"processes left behind: {strays}"
-    leftovers = list(run_tmp.glob("perfjudge-run-*"))
-    assert not leftovers, f"run directories left behind: {leftovers}"
 
 
 def assert_harness_alive(engine: Engine) -> None:

@@ -315,6 +315,8 @@ def check_solution(task: Task, code: str, *, meter: str | None = None,
                 result.total_cost = sum(x.value for x in measured.measurements)
                 result.load_cost = measured.load_cost
                 result.warnings = measured.warnings
+                result.stdout_tail = (result.stdout_tail + measured.stdout_tail)[-2000:]
+                result.stderr_tail = (result.stderr_tail + measured.stderr_tail)[-2000:]
                 if result.load_cost is not None and result.total_cost and \
                         result.load_cost > 0.5 * result.total_cost:
                     result.warnings.append(
@@ -473,7 +475,7 @@ def _verdict_from_events(task: Task, tests: list[TestCase], run: HarnessRun,
         if run.status == "ok":
             detail = f"the process ended before producing output for test {pending}"
         elif run.status == "protocol_error":
-            detail = "the sample wrote to the harness channel: " + run.detail
+            detail = "the sample interfered with the harness channel: " + run.detail
         elif run.status == "crashed" and run.exit_code in (-24,):
             verdict, detail = "timeout", "killed by its CPU-time limit (SIGXCPU)"
         return _fail(result, verdict, detail, tests, pending, phase)
@@ -561,6 +563,14 @@ def _call_verdict(task: Task, call: MeasuredCall, result: CheckResult, tests: li
     if code == -31:  # SIGSYS from the seccomp filter: execve while measured
         return _fail(result, "runtime_error", "the process was killed for running a program: "
                      + FORBIDDEN_WHILE_MEASURED, tests, i, phase)
+    if call.record_error and code is not None and code >= 0:
+        # valgrind writes the record at every normal exit; only the sample (or a full disk,
+        # which is the machine's fault) can stop it
+        if call.record_error.startswith(runner.MACHINE_FAULT):
+            return _fail(result, "sandbox_error", call.record_error, tests, i, phase)
+        return _fail(result, "tampering", "the measurement of this call is unusable: "
+                     f"{call.record_error} (the process {exit_description(code)})", tests, i,
+                     phase)
     if code == -25:
         return _fail(result, "output_limit", "its output exceeded the file size limit", tests,
                      i, phase)
@@ -575,9 +585,6 @@ def _call_verdict(task: Task, call: MeasuredCall, result: CheckResult, tests: li
                          phase)
         return _fail(result, "runtime_error", f"the measured process {exit_description(code)}",
                      tests, i, phase)
-    if call.record_error:
-        return _fail(result, "tampering", f"the measurement of this call is unusable: "
-                     f"{call.record_error}", tests, i, phase)
     if call.output is None:
         return _fail(result, "output_limit", f"returned {call.output_size} bytes of output, more "
                      f"than the {engine.limits.max_result_bytes >> 20} MiB allowed", tests, i,

@@ -20,6 +20,7 @@ from __future__ import annotations
 import marshal
 import os
 import select
+import shutil
 import signal
 import stat
 import subprocess
@@ -172,7 +173,10 @@ class _Launch:
             self.sample_r, sample_w = os.pipe()
             sample_ctl_r, self.sample_ctl_w = os.pipe()
             fds += [sample_w, sample_ctl_r]
-        inner = [caps.python, "-I", "-S", f"{inside}/harness.py", *map(str, fds)]
+        # Not -I: it implies -E, which ignores PYTHONHASHSEED, and randomised string hashes
+        # move instruction counts by several percent (dict probes). The environment is ours
+        # alone (bubblewrap --clearenv), -s -S -P keep user site, site and cwd out.
+        inner = [caps.python, "-s", "-S", "-P", f"{inside}/harness.py", *map(str, fds)]
         if valgrind:
             assert run_dir is not None
             records = "/cg" if in_sandbox else str(run_dir.records)
@@ -391,6 +395,10 @@ class _Driver:
             detail = launch_failure(self.run.stderr)
             self._fail("sandbox_error", "the harness ended without finishing the job"
                        + (f": {detail}" if detail else ""))
+            return
+        if not self.measure_mode and self.sample.pending:
+            self._fail("protocol_error", f"the harness channel ended inside a frame "
+                       f"({self.sample.pending} bytes of it)")
             return
         if not self.measure_mode and not self.sample_ended:
             if self.run.exit_code == SETUP_FAILED and not self.run.events:
@@ -697,11 +705,26 @@ def read_record(path: Path, pid: int) -> tuple[int | None, str | None]:
             except (IndexError, ValueError):
                 return None, "valgrind record damaged"
     if total is None:
-        return None, "valgrind record incomplete (no totals): the call's process did not " \
-                     "exit normally or its record could not be written"
+        if _low_disk(path.parent):
+            return None, MACHINE_FAULT + "valgrind could not write the record: the disk " \
+                f"holding {path.parent} is (nearly) full"
+        return None, "valgrind record incomplete (no totals): valgrind could not write it " \
+                     "(the sample lowered its file-size limit, or closed or filled what it " \
+                     "needs)"
     if seen_pid != str(pid).encode():
         return None, "valgrind record belongs to another process"
     return total, None
+
+
+MACHINE_FAULT = "machine fault: "
+"""Prefix of a record error that is the host's doing, not the sample's."""
+
+
+def _low_disk(path: Path, need: int = 64 << 20) -> bool:
+    try:
+        return shutil.disk_usage(path).free < need
+    except OSError:
+        return True
 
 
 def _host_pid(group: RunGroup, ns_pid: int) -> int:
