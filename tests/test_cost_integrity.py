@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from perfjudge import meters, sandbox
+from perfjudge.evaluate import EvaluateOptions, evaluate
 from perfjudge.execution import DirectoryCache, Engine, check_solution
 from perfjudge.sandbox import Limits
 from perfjudge.tasks import Comparison, Reference, Task
@@ -247,6 +248,11 @@ def test_a_sandbox_that_cannot_start_is_the_judges_fault(tmp_path, monkeypatch):
         result = check_solution(TASKS["primes"], PRIMES, engine=engine)
         assert result.verdict == "sandbox_error", (result.verdict, result.detail)
         assert str(hidden) in result.detail or "Permission denied" in result.detail, result.detail
+        # A batch stops before judging anything, naming the cause and the way out.
+        with pytest.raises(sandbox.SandboxUnavailable, match="PERFJUDGE_RUN_DIR"):
+            evaluate(EvaluateOptions(benchmark="builtin", store=tmp_path / "store.db",
+                                     output=tmp_path / "out", meter="cpu_time"))
+        assert not (tmp_path / "out").exists()
     finally:
         monkeypatch.delenv("PERFJUDGE_RUN_DIR")
         sandbox.harness_dir.cache_clear()

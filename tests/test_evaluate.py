@@ -55,7 +55,7 @@ def test_second_run_executes_nothing_and_gives_same_scores(tmp_path, data_dir):
     assert second.reused == first.executed
     assert second.scores["pass@1"] == first.scores["pass@1"]
     summary = load_run(tmp_path / "out")
-    assert summary["schema"] == "perfjudge.run/1"
+    assert summary["schema"] == "perfjudge.run/2"
     lines = (tmp_path / "out" / "results.jsonl").read_text().splitlines()
     assert len(lines) == 3 * N_TASKS
     assert {json.loads(l)["verdict"] for l in lines} == {"passed", "runtime_error"}

@@ -109,6 +109,12 @@ def check(
         print(json.dumps(result.to_dict(), default=str))
     else:
         print_check(result, console)
+    if result.verdict == "sandbox_error":
+        from perfjudge import runner
+
+        problem = runner.preflight(limits, valgrind=meter == "valgrind")
+        if problem:
+            _fail(f"the sandbox does not work here: {problem}", 3)
     raise typer.Exit(0 if result.passed else 1)
 
 
@@ -137,7 +143,7 @@ def evaluate(
     """Evaluate every sample of a benchmark: verdicts, costs, scores with 95% intervals.
 
     Results are cached in the store: a second run reuses them, an interrupted run resumes.
-    Writes OUTPUT/summary.json (schema perfjudge.run/1) and OUTPUT/results.jsonl."""
+    Writes OUTPUT/summary.json (schema perfjudge.run/2) and OUTPUT/results.jsonl."""
     from perfjudge.benchmarks import UnknownBenchmark
     from perfjudge.data import DataUnavailable
     from perfjudge.evaluate import EvaluateOptions
@@ -166,7 +172,7 @@ def evaluate(
             _fail(str(exc.args[0]) if isinstance(exc, KeyError) else str(exc))
         except DataUnavailable as exc:
             _fail(str(exc), 3)
-        except RuntimeError as exc:
+        except RuntimeError as exc:  # SandboxUnavailable, an unavailable meter
             _fail(str(exc), 3)
     if as_json:
         print(json.dumps(report.summary, default=str))

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from perfjudge import __version__, meters, sandbox, scoring
+from perfjudge import __version__, meters, runner, sandbox, scoring
 from perfjudge.benchmarks import Benchmark, get_benchmark
 from perfjudge.metrics import ENAMEL_ALPHA
 from perfjudge.execution import Engine, EngineError, check_solution, largest_inputs
@@ -30,7 +30,9 @@ from perfjudge.samples import Sample, SampleSet, load_samples
 from perfjudge.store import Store, machine_fingerprint, result_key
 from perfjudge.tasks import Task, sha256_text
 
-SCHEMA = "perfjudge.run/1"
+SCHEMA = "perfjudge.run/2"
+"""/2: costs are whole-process windows minus a do-nothing baseline, floored at the
+meter's resolution, module load included (/1 timed the call inside the sample's process)."""
 EXAMPLES = Path(__file__).resolve().parent / "examples"
 
 
@@ -164,6 +166,10 @@ def evaluate(options: EvaluateOptions, progress: Callable[[str, int, int], None]
     ok, why = meters.get_meter(meter).availability()
     if not ok:
         raise RuntimeError(f"meter {meter!r} is not available here: {why}")
+    problem = runner.preflight(options.limits, valgrind=meters.get_meter(meter).valgrind)
+    if problem:
+        raise sandbox.SandboxUnavailable(f"the sandbox does not work here, so every check "
+                                         f"would fail the same way: {problem}")
     deterministic = meters.get_meter(meter).deterministic
     workers = options.workers or (os.cpu_count() or 1)
     machine = None if deterministic else machine_fingerprint()
@@ -302,7 +308,9 @@ def summarize(bench: Benchmark, tasks: list[Task], jobs: list[Job],
                 "reference": j.reference, "level": j.level, "verdict": r.verdict,
                 "detail": r.detail, "cost": r.total_cost, "unit": r.unit,
                 "test_costs": [m.value for m in r.measurements],
+                "load_cost": r.load_cost,
                 "cv": max((m.cv for m in r.measurements), default=None),
+                "warnings": r.warnings,
                 "failure": dataclasses.asdict(r.failure) if r.failure else None,
                 "wall_seconds": round(r.wall_seconds, 4), "key": j.key,
                 "scores": ts.sample_values.get(j.sample_id, {}),
@@ -350,6 +358,9 @@ def load_run(path: Path) -> dict[str, Any]:
     if not file.exists():
         raise FileNotFoundError(f"no run summary at {file} (run `perfjudge evaluate --output {path}`)")
     data = json.loads(file.read_text())
+    if data.get("schema") == "perfjudge.run/1":
+        raise ValueError(f"{file} was written by perfjudge 0.1 (schema perfjudge.run/1), whose "
+                         "costs a sample could fake and mean something else; evaluate again")
     if data.get("schema") != SCHEMA:
         raise ValueError(f"{file} is not a perfjudge run summary (schema {data.get('schema')!r})")
     return data

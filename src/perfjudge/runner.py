@@ -647,6 +647,49 @@ def _protocol_violation(event: dict, kind: str, window: dict | None, ended: bool
     return None
 
 
+# ----------------------------------------------------------------------------- preflight
+
+_PREFLIGHT: dict[tuple, str | None] = {}
+
+
+def preflight(limits: Limits | None = None, valgrind: bool = False) -> str | None:
+    """None if a trivial job runs through the whole engine here (sandbox start, a sandboxed
+    run child, a sandboxed measured child; under valgrind when asked), else what failed.
+
+    Run before a batch: when the sandbox cannot start (the sandbox uid cannot reach the
+    harness files, namespaces are refused), every check would fail the same way, and that
+    is the machine's fault, not the samples'."""
+    limits = limits or Limits()
+    key = (valgrind, sandbox.run_root())
+    if key not in _PREFLIGHT:
+        code = "def f(x):\n    return x + 1\n"
+        inputs = [marshal.dumps([1], 2)]
+        problem = None
+        run = run_harness({"mode": "function", "code": code, "entry_point": "f",
+                           "inputs": inputs}, limits=limits)
+        outs = run.of("out")
+        if run.status != "ok" or len(outs) != 1:
+            problem = run.detail or f"the sandbox {exit_description(run.exit_code)}"
+        else:
+            calls = [("null", 0, 0), ("sample", 0, 0)]
+            job = {"mode": "measure", "kind": "function", "code": code, "entry_point": "f",
+                   "inputs": inputs, "calls": calls}
+            run = run_harness(job, limits=limits.scaled(60) if valgrind else limits,
+                              valgrind=valgrind, measure=not valgrind)
+            bad = [c for c in run.calls if c.exit_code != 0 or not c.started or c.record_error]
+            if run.status != "ok" or len(run.calls) != 2 or bad:
+                problem = run.detail or (bad[0].record_error if bad and bad[0].record_error
+                                         else "a measured child failed: " + (
+                                             launch_failure(bad[0].stderr or run.stderr)
+                                             if bad else "no calls"))
+        if problem:
+            problem += (f" (sandbox uid {sandbox.SANDBOX_UID} must be able to reach "
+                        f"{sandbox.run_root()}; set PERFJUDGE_RUN_DIR to a directory it can "
+                        "traverse, and see `perfjudge meters` for the isolation layers)")
+        _PREFLIGHT[key] = problem
+    return _PREFLIGHT[key]
+
+
 # ----------------------------------------------------------------------------- host side
 
 

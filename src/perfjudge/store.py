@@ -25,7 +25,7 @@ from typing import Any
 from perfjudge.results import CheckResult
 from perfjudge.tasks import sha256_text
 
-KEY_SCHEMA = 1
+KEY_SCHEMA = 2
 SCHEMA_VERSION = 1
 # Meters whose numbers depend on the hardware (and its load): their keys carry the machine.
 MACHINE_DEPENDENT_METERS = frozenset({"cpu_time", "wall_time", "peak_memory"})

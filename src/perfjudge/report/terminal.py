@@ -116,10 +116,18 @@ def print_check(result: CheckResult, console: Console | None = None) -> None:
             console.print(f"  {f.error_type}: {f.error_message}")
     if result.measurements:
         table = Table(title=f"{result.meter} per performance test", title_justify="left")
-        for col in ("test", "median", "spread (MAD)", "CV", "repeats"):
+        for col in ("test", "median", "spread (MAD)", "CV", "repeats", "baseline (subtracted)"):
             table.add_column(col, justify="right")
         for m in result.measurements:
-            table.add_row(str(m.test_index), fmt(m.value, m.unit), fmt(m.spread, m.unit),
-                          f"{m.cv:.2%}", str(m.repeats))
+            floor = " (floor)" if m.resolution and m.value <= m.resolution else ""
+            table.add_row(str(m.test_index), fmt(m.value, m.unit) + floor,
+                          fmt(m.spread, m.unit), f"{m.cv:.2%}", str(m.repeats),
+                          fmt(m.baseline, m.unit))
         console.print(table)
-        console.print(f"total: {fmt(result.total_cost, result.unit or '')}")
+        unit = result.unit or ""
+        line = f"total: {fmt(result.total_cost, unit)}"
+        if result.load_cost is not None:
+            line += f" (loading the module, included in each call: {fmt(result.load_cost, unit)})"
+        console.print(line)
+    for warning in result.warnings:
+        console.print(f"[yellow]warning:[/] {warning}")
