@@ -299,8 +299,11 @@ def check_solution(task: Task, code: str, *, meter: str | None = None,
                 perf, result = [], native
             else:
                 cpu = {c.index: c.cpu_ns / 1e9 for c in run.costs if c.cpu_ns is not None}
+                # every measured call loads the module too: its native load time counts
+                load = next((e.get("self_cpu_ns") for e in run.of("loaded")), None)
+                load_s = load / 1e9 if isinstance(load, int) and load > 0 else 0.0
                 if len(cpu) == len(perf):
-                    deadlines = [VALGRIND_SLOWDOWN * cpu[i] + limits.min_test_seconds
+                    deadlines = [VALGRIND_SLOWDOWN * (cpu[i] + load_s) + limits.min_test_seconds
                                  for i in range(len(perf))]
         if perf:
             measured = _measure(task, code, perf, engine, limits, m, deadlines)
@@ -323,6 +326,10 @@ def check_solution(task: Task, code: str, *, meter: str | None = None,
                         f"loading the module cost {result.load_cost:.4g} {m.unit}, more than "
                         "half of the measured total: the solution works at import time "
                         "(charged, since every measured call loads the module)")
+    if meter and len(code.encode("utf-8", "surrogatepass")) > LARGE_SOURCE:
+        result.warnings.append(
+            f"the solution is {len(code) >> 10} KiB of source: literal data is built when it "
+            "is compiled, outside every meter; check that it is not a table of answers")
     result.wall_seconds = time.perf_counter() - started
     result.isolation = isolation
     return result
@@ -331,6 +338,14 @@ def check_solution(task: Task, code: str, *, meter: str | None = None,
 VALGRIND_SLOWDOWN = 100.0
 """CPU-time budget of a valgrind-measured test, as a multiple of its native CPU time
 (callgrind runs Python 30-70x slower here)."""
+
+RUN_MISMATCH = 3.0
+"""When one run of a repeated call costs this many times the median of its runs, the
+dearest is charged (see `_measurements`)."""
+
+LARGE_SOURCE = 64 << 10
+"""A solution longer than this (bytes) is flagged: its literals are built at compile time,
+outside every meter, which is how a table of answers would hide."""
 
 NOISY_CV = 0.10
 """A time measurement whose repeats spread more than this (coefficient of variation) is
@@ -462,7 +477,7 @@ def _verdict_from_events(task: Task, tests: list[TestCase], run: HarnessRun,
                              f"{engine.limits.max_output_bytes >> 20} MiB allowed", tests, i,
                              phase)
             try:
-                outputs[i] = wire.loads(event["value"])
+                outputs[i] = wire.loads(event["value"], _budget(tests[i]))
             except (wire.WireError, KeyError) as exc:
                 return _fail(result, "wrong_answer", f"returned malformed data: {exc}",
                              tests, i, phase)
@@ -478,6 +493,8 @@ def _verdict_from_events(task: Task, tests: list[TestCase], run: HarnessRun,
             detail = "the sample interfered with the harness channel: " + run.detail
         elif run.status == "crashed" and run.exit_code in (-24,):
             verdict, detail = "timeout", "killed by its CPU-time limit (SIGXCPU)"
+        elif run.status == "crashed" and run.exit_code == runner.FORBIDDEN:
+            detail = FORBIDDEN_FEATURE + ": " + _forbidden_detail(run.stderr)
         return _fail(result, verdict, detail, tests, pending, phase)
     result.tests_run = len(tests)
     return _compare_all(task, tests, outputs, result, phase, engine)
@@ -490,8 +507,15 @@ def _program_exit(result: CheckResult, code: int | None, hint: str, tests: list[
                      "limit", tests, i, phase)
     if code == -24:
         return _fail(result, "timeout", "killed by its CPU-time limit (SIGXCPU)", tests, i, phase)
+    if code == runner.FORBIDDEN:
+        return _fail(result, "runtime_error", FORBIDDEN_FEATURE + hint, tests, i, phase)
     return _fail(result, "runtime_error", f"the program {exit_description(code)}" + hint,
                  tests, i, phase, error_message=hint.strip(": ").strip() or None)
+
+
+FORBIDDEN_FEATURE = ("the sample used an interpreter feature that can rewrite its memory "
+                     "(building code objects, unmarshalling, mmap), which is refused while a "
+                     "sample runs")
 
 
 FORBIDDEN_WHILE_MEASURED = ("creating processes and running programs are not allowed while a "
@@ -511,6 +535,7 @@ def _verdict_from_calls(task: Task, tests: list[TestCase], run: HarnessRun,
             return _fail(result, "compile_error", f"{event.get('type')}: {event.get('message')}",
                          tests, None, phase)
     outputs: dict[int, Any] = {}
+    raw: dict[int, bytes | None] = {}
     for call in run.calls:
         i = call.index if call.index >= 0 else None
         if not call.started:
@@ -524,11 +549,14 @@ def _verdict_from_calls(task: Task, tests: list[TestCase], run: HarnessRun,
                              + (call.record_error or exit_description(call.exit_code)),
                              tests, i, phase)
             continue
-        verdict = _call_verdict(task, call, result, tests, i, phase, engine)
+        verdict = _call_verdict(task, call, result, tests, i, phase, engine, run.stderr)
         if verdict is not None:
             return verdict
         if call.kind != "sample":
             continue
+        if call.index in raw and raw[call.index] == call.output:
+            continue  # the same bytes as an earlier repeat: decoded and checked once
+        raw.setdefault(call.index, call.output)
         value = _call_output(task, call, result, tests, i, phase, engine)
         if isinstance(value, CheckResult):
             return value
@@ -557,9 +585,13 @@ def _verdict_from_calls(task: Task, tests: list[TestCase], run: HarnessRun,
 
 
 def _call_verdict(task: Task, call: MeasuredCall, result: CheckResult, tests: list[TestCase],
-                  i: int | None, phase: str, engine: Engine) -> CheckResult | None:
+                  i: int | None, phase: str, engine: Engine,
+                  run_stderr: bytes = b"") -> CheckResult | None:
     """A failing exit of a measured sample call, or None."""
     code = call.exit_code
+    if code == runner.FORBIDDEN:
+        return _fail(result, "tampering", FORBIDDEN_FEATURE + ": "
+                     + _forbidden_detail(call.stderr or run_stderr), tests, i, phase)
     if code == -31:  # SIGSYS from the seccomp filter: execve while measured
         return _fail(result, "runtime_error", "the process was killed for running a program: "
                      + FORBIDDEN_WHILE_MEASURED, tests, i, phase)
@@ -601,6 +633,13 @@ def _call_verdict(task: Task, call: MeasuredCall, result: CheckResult, tests: li
     return None
 
 
+def _forbidden_detail(stderr: bytes) -> str:
+    for line in stderr.decode("utf-8", "replace").splitlines()[::-1]:
+        if "forbidden while judged" in line:
+            return line.split("forbidden while judged:", 1)[1].strip()
+    return "(no message)"
+
+
 def _call_output(task: Task, call: MeasuredCall, result: CheckResult, tests: list[TestCase],
                  i: int | None, phase: str, engine: Engine) -> Any:
     """The decoded output of a sample call, or the failing CheckResult."""
@@ -613,7 +652,7 @@ def _call_output(task: Task, call: MeasuredCall, result: CheckResult, tests: lis
         return data.decode("utf-8", "replace")
     tag, body = data[:1], data[1:]
     try:
-        payload = wire.loads(body)
+        payload = wire.loads(body, _budget(tests[call.index]) if i is not None else 1000)
     except wire.WireError as exc:
         return _fail(result, "wrong_answer", f"returned malformed data: {exc}", tests, i, phase)
     if tag == b"O":
@@ -635,6 +674,11 @@ def _call_output(task: Task, call: MeasuredCall, result: CheckResult, tests: lis
         return _fail(result, "wrong_answer", f"returned {message}", tests, i, phase,
                      error_type=name)
     return _fail(result, "wrong_answer", "returned a malformed result", tests, i, phase)
+
+
+def _budget(test: TestCase) -> int | None:
+    return wire.output_budget(test.expected) if test.has_expected or test.expected is not None \
+        else None
 
 
 def _same_output(task: Task, a: Any, b: Any) -> bool:
@@ -727,11 +771,11 @@ def _measurements(meter: Meter, run: HarnessRun, n_tests: int, result: CheckResu
     """Per test: the sample's cost minus the baseline's (same input, same path, a do-nothing
     module), both from outside; time meters take the median over the repeats after the
     warm-up round, and report the spread of the sample's repeats."""
-    def values(kind: str, index: int) -> list[float]:
+    def values(kind: str, index: int, warmup: bool = True) -> list[float]:
         out = []
         for call in run.calls:
             if call.kind == kind and call.index == index and (
-                    call.repeat >= meter.warmup or index < 0):
+                    not warmup or call.repeat >= meter.warmup or index < 0):
                 value = getattr(call, meter.field)
                 if value is not None:
                     out.append(value * meter.scale)
@@ -744,8 +788,20 @@ def _measurements(meter: Meter, run: HarnessRun, n_tests: int, result: CheckResu
         base = statistics.median(null)
         charged = [max(0.0, v - base) for v in sample]
         m = meters.summarize(meter, charged, i)
+        value = m.value
+        every = [max(0.0, v - base) for v in values("sample", i, warmup=False)]
+        if len(every) > 1 and m.value > 5 * meter.resolution and max(every) > \
+                RUN_MISMATCH * statistics.median(every):
+            # Honest repeats of one call differ by percents (each is a fresh fork of the
+            # same zygote): one run far dearer than the rest may have prepared the others.
+            value = max(every)
+            result.warnings.append(
+                f"{meter.name}: one run of performance test {i} cost "
+                f"{max(every) / statistics.median(every):.1f}x the median of its repeats; "
+                "work carried from one run to the next would look like this, so the dearest "
+                "run is charged")
         result.measurements.append(dataclasses.replace(
-            m, value=max(m.value, meter.resolution), baseline=base, resolution=meter.resolution))
+            m, value=max(value, meter.resolution), baseline=base, resolution=meter.resolution))
         if not meter.deterministic and m.cv > NOISY_CV:
             result.warnings.append(f"{meter.name} repeats of performance test {i} spread "
                                    f"{m.cv:.0%} (more than {NOISY_CV:.0%}): the machine was "

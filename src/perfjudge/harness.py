@@ -44,15 +44,16 @@ _marshal_dumps = marshal.dumps
 WIRE_VERSION = 2  # no back-references: shared objects are written twice, cycles refused
 SETUP_FAILED = 121  # sandbox_child.c could not sandbox the child
 CALL_OK = 0
+CALL_ESCAPED = 120  # an exception left the measured call's own handling (a failed write)
 
 # Standard-library modules a task's code may import that the zygote loads before forking, so
 # that importing them costs a sample nothing (a reference pays the same): the cost charged is
 # the sample's own work, not the interpreter's module loading.
 PRELOADABLE = frozenset("""
 abc array base64 binascii bisect calendar cmath collections collections.abc contextlib copy
-dataclasses datetime decimal enum fractions functools hashlib heapq io itertools json math
-numbers operator os os.path queue random re statistics string struct sys textwrap time typing
-unicodedata zlib
+dataclasses datetime decimal enum fractions functools glob hashlib heapq io itertools json
+math numbers operator os os.path queue random re statistics string struct sys textwrap
+threading time typing unicodedata zlib
 """.split())
 
 
@@ -204,13 +205,16 @@ def _preload(names):
 def _forget_sandbox_environment():
     """Programs a child might run must not load the sandbox library again."""
     for name in ("LD_PRELOAD", "PJ_CHILD_POLICY", "PJ_TMPFS_BYTES", "PJ_TMPFS_INODES",
-                 "PJ_CHILD_NAMESPACES"):
+                 "PJ_CHILD_NAMESPACES", "PJ_SANDBOX_ACTIVE"):
         os.environ.pop(name, None)
 
 
 def _child_common(close_fds, policy_signals=True):
     """Runs first in every child, before any sample code: drop the zygote's channels, give
-    signals their default action, make randomness repeatable."""
+    signals their default action, make randomness repeatable, and make imports compile from
+    source (cached bytecode is read with marshal.loads, which is refused once armed)."""
+    sys.pycache_prefix = "/nonexistent/perfjudge"
+    sys.dont_write_bytecode = True
     for fd in close_fds:
         try:
             os.close(fd)
@@ -292,6 +296,12 @@ def main(argv):
     if job is None:
         _os_exit(2)
     sys.setrecursionlimit(int(job.get("recursion_limit", 100_000)))
+    if os.environ.get("PJ_CHILD_POLICY") and os.environ.get("PJ_SANDBOX_ACTIVE") != "1":
+        report.send({"e": "harness_error", "type": "SandboxError",
+                     "message": "the sandbox library is not active in this interpreter "
+                                "(LD_PRELOAD ignored, or PySys_AddAuditHook missing)"})
+        report.send({"e": "end"})
+        _os_exit(0)
     report.send({"e": "hello", "pid": os.getpid()})
     _preload(job.get("preload", ()))
     namespaces = os.environ.get("PJ_CHILD_NAMESPACES", "1") != "0"
@@ -334,8 +344,10 @@ def _run_in_child(job, report, control_fd, sample_fds, namespaces):
         except BaseException as exc:
             name, message = _describe(exc)
             channel.send({"e": "harness_error", "type": name, "message": message})
-        channel.send({"e": "end"})
-        _os_exit(0)
+        try:
+            channel.send({"e": "end"})
+        finally:
+            _os_exit(0)
     for fd in sample_fds:
         os.close(fd)
     status, cpu_ns = _wait(pid)
@@ -369,20 +381,25 @@ def _measure(job, report, control_fd, sample_fds, namespaces):
                    "baseline.py", "exec")
     import resource  # noqa: F401  (loaded here, not in every child's counted window)
 
-    inputs = job["inputs"]
     cap = int(job.get("max_result_bytes", 1 << 28))
     cpu_limits = job.get("cpu_limits") or {}
     for n, (kind, index, repeat) in enumerate(job["calls"]):
-        args = marshal.loads(inputs[index]) if index >= 0 else None
+        # Each call's input arrives only now, after the previous child is gone: a child
+        # holds no input but its own, and a load call none at all.
+        message = _read_job(control_fd)
+        if message is None:
+            return
+        raw = message.get("input")
+        args = marshal.loads(raw) if raw is not None else None
+        message = raw = None
         gc.collect()
         record = _measured_call(n, kind, args, code if kind in ("sample", "load") else null,
-                                job, report, control_fd, program, cap,
+                                job["entry_point"], report, control_fd, program, cap,
                                 cpu_limits.get(index, job.get("cpu_seconds", 300)))
+        args = None
         if not namespaces:
             _wipe_shared_dirs()
         report.send(record)
-        if _os_read(control_fd, 1) != b"g":  # the parent has read its counters
-            return
 
 
 def _memfd(name, data=b""):
@@ -402,7 +419,8 @@ def _read_memfd(fd, cap):
     return data, size
 
 
-def _measured_call(n, kind, args, code, job, report, control_fd, program, cap, cpu_seconds):
+def _measured_call(n, kind, args, code, entry_point, report, control_fd, program, cap,
+                   cpu_seconds):
     go_r, go_w = os.pipe()
     ready_r, ready_w = os.pipe()
     out_fd = _memfd("perfjudge-out")
@@ -411,23 +429,30 @@ def _measured_call(n, kind, args, code, job, report, control_fd, program, cap, c
     os.environ["PJ_CHILD_POLICY"] = "measure"
     pid = os.fork()
     if pid == 0:
-        _child_common((report.result_fd, control_fd, go_w, ready_r))
-        _limit_cpu(cpu_seconds)
-        if program:
-            os.dup2(in_fd, 0)
-            os.dup2(out_fd, 1)
-            os.dup2(err_fd, 2)
-        # Set up and idle: the parent takes its readings now, so the child's set-up is not
-        # in them, and lets it go.
-        _os_write(ready_w, b"r")
-        os.close(ready_w)
-        if _os_read(go_r, 1) != b"g":
-            _os_exit(3)
-        if program:
-            _program_call(code)
-        _function_call(code, job["entry_point"], args, kind, out_fd)
+        try:
+            _child_common((report.result_fd, control_fd, go_w, ready_r))
+            _limit_cpu(cpu_seconds)
+            if program:
+                os.dup2(in_fd, 0)
+                os.dup2(out_fd, 1)
+                os.dup2(err_fd, 2)
+            # Set up and idle: the parent takes its readings now, so the child's set-up is
+            # not in them, and lets it go. Whether the sample ran is decided by this byte,
+            # which only code before the sample's can send.
+            _os_write(ready_w, b"r")
+            os.close(ready_w)
+            go = _os_read(go_r, 1)
+            os.close(go_r)
+            if go != b"g":
+                _os_exit(3)
+            if program:
+                _program_call(code)
+            _function_call(code, entry_point, args, kind, out_fd)
+        finally:
+            _os_exit(CALL_ESCAPED)  # a child never returns into the zygote's loop
     os.close(ready_w)
-    _os_read(ready_r, 1)  # b"" if the child died in its set-up; the exit status tells
+    os.close(go_r)
+    started = _os_read(ready_r, 1) == b"r"  # b"" if the child died in its set-up
     os.close(ready_r)
     report.send({"e": "forked", "n": n, "pid": pid})
     go = _os_read(control_fd, 1)
@@ -439,12 +464,6 @@ def _measured_call(n, kind, args, code, job, report, control_fd, program, cap, c
     os.close(go_w)
     status, cpu_ns = _wait(pid)
     _reap_others()
-    os.set_blocking(go_r, False)
-    try:
-        started = go == b"g" and _os_read(go_r, 1) != b"g"  # the child took its go byte
-    except BlockingIOError:
-        started = go == b"g"
-    os.close(go_r)
     data, size = _read_memfd(out_fd, cap)
     err = b""
     if program:
@@ -467,9 +486,15 @@ def _limit_cpu(seconds):
                                               else hard))
 
 
+ARM = "perfjudge.arm"
+"""Audit event that arms `sandbox_child.c`'s hook: from here on no code objects, unmarshalling
+or mmap in this process. Raised just before the first sample instruction."""
+
+
 def _function_call(code, entry_point, args, kind, out_fd):
     """In the measured child: load the module, call, write ``tag + payload``, exit."""
     namespace = {"__name__": "solution", "__builtins__": __builtins__}
+    sys.audit(ARM)
     try:
         exec(code, namespace)
         fn = namespace[entry_point]
@@ -496,6 +521,7 @@ def _function_call(code, entry_point, args, kind, out_fd):
 
 def _program_call(code):
     status = 0
+    sys.audit(ARM)
     try:
         exec(code, {"__name__": "__main__", "__builtins__": __builtins__})
     except SystemExit as exc:
@@ -530,8 +556,11 @@ def run_function_tests(job, channel):
     compiled = _compile(job, channel)
     if compiled is None:
         return
+    inputs = [marshal.loads(encoded) for encoded in job["inputs"]]  # before the sample runs
     channel.send({"e": "loading"})
     namespace = {"__name__": "solution", "__builtins__": __builtins__}
+    sys.audit(ARM)
+    started = _cpu_ns()
     try:
         exec(compiled, namespace)
         fn = namespace[job["entry_point"]]
@@ -541,10 +570,8 @@ def run_function_tests(job, channel):
             name, message = "NameError", "the solution does not define %r" % job["entry_point"]
         channel.send({"e": "load_error", "type": name, "message": message})
         return
-    channel.send({"e": "loaded"})
-    loads = marshal.loads
-    for index, encoded in enumerate(job["inputs"]):
-        args = loads(encoded)
+    channel.send({"e": "loaded", "self_cpu_ns": _cpu_ns() - started})
+    for index, args in enumerate(inputs):
         channel.send({"e": "ready", "i": index, "call": 0})
         channel.wait()
         started = _cpu_ns()
@@ -577,9 +604,10 @@ def run_program_tests(job, channel):
     if compiled is None:
         return
     max_out = int(job.get("max_output_bytes", 1 << 24))
+    stdins = [marshal.loads(encoded) for encoded in job["inputs"]]
     channel.send({"e": "loaded"})
-    for index, stdin_text in enumerate(job["inputs"]):
-        in_fd = _memfd("perfjudge-in", marshal.loads(stdin_text).encode("utf-8", "surrogatepass"))
+    for index, stdin_text in enumerate(stdins):
+        in_fd = _memfd("perfjudge-in", stdin_text.encode("utf-8", "surrogatepass"))
         out_fd = _memfd("perfjudge-out")
         err_fd = _memfd("perfjudge-err")
         channel.send({"e": "ready", "i": index, "call": 0})

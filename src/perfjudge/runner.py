@@ -17,6 +17,8 @@ whole cgroup.
 
 from __future__ import annotations
 
+import array
+import fcntl
 import marshal
 import os
 import select
@@ -24,6 +26,7 @@ import shutil
 import signal
 import stat
 import subprocess
+import termios
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +40,9 @@ WALL_SLACK = 3.0
 
 SETUP_FAILED = 121
 """Exit status of a child that `sandbox_child.c` could not sandbox (before any sample code)."""
+FORBIDDEN = 122
+"""Exit status of a child that `sandbox_child.c`'s audit hook ended (code objects, marshal,
+mmap after the harness armed it)."""
 
 MAX_RECORD_BYTES = 64 << 20
 """A valgrind record larger than this is not one valgrind wrote for a single call."""
@@ -187,7 +193,8 @@ class _Launch:
         env = sandbox.child_environment(limits, namespaces)
         env["LD_PRELOAD"] = f"{inside}/libpjsandbox.so"
         cmd = sandbox.wrap_command(caps, inner, hdir, env, run_dir, tmp_bytes=limits.scratch_bytes)
-        self.job_bytes = _frame(job)
+        # A measured job's inputs go to the zygote one call at a time (`_Driver._next_input`).
+        self.job_bytes = _frame({k: v for k, v in job.items() if not (measure and k == "inputs")})
         self.proc = subprocess.Popen(
             cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             pass_fds=tuple(fds), env={"PATH": "/usr/bin:/bin"} if in_sandbox else env,
@@ -197,6 +204,8 @@ class _Launch:
         for fd in fds:
             os.close(fd)
         os.set_blocking(self.control_w, False)
+        if self.sample_ctl_w is not None:
+            os.set_blocking(self.sample_ctl_w, False)
 
     def close(self) -> None:
         for fd in (self.report_r, self.control_w, self.sample_r, self.sample_ctl_w):
@@ -296,7 +305,12 @@ class _Driver:
         self.step_deadline = started + self.step_limit
         self.cpu_budget: tuple[int, float] | None = None
         self.counters: list[int] = []
-        self.pending_job = launch.job_bytes
+        # Bytes for the sandbox's pipes, written only as the pipes take them: a sample that
+        # never reads its go bytes must not block the parent (it used to, forever).
+        self.outbox: dict[int, bytearray] = {launch.control_w: bytearray(launch.job_bytes)}
+        if launch.sample_ctl_w is not None:
+            self.outbox[launch.sample_ctl_w] = bytearray()
+        self.next_call = 0
         proc = launch.proc
         self.outputs = {proc.stdout.fileno(): _Tail(), proc.stderr.fileno(): _Tail()}
         self.report = wire.FrameReader(limits.max_result_bytes + (1 << 16))
@@ -326,13 +340,43 @@ class _Driver:
         if self.run.status == "ok":
             self.run.status, self.run.detail = status, detail
 
+    MAX_UNREAD = 64
+
     def _go(self, fd: int | None) -> None:
-        if fd is None:
+        if fd is not None:
+            self._send(fd, b"g")
+
+    def _send(self, fd: int, data: bytes) -> None:
+        box = self.outbox[fd]
+        box += data
+        self._flush(fd)
+        if fd == self.launch.sample_ctl_w and (len(box) + _unread(fd)) > self.MAX_UNREAD:
+            # the harness takes each go byte before its next event: a backlog means the
+            # sample writes events itself and never reads the answers
+            self._fail("protocol_error", "the harness protocol was broken: the sample sent "
+                       "events without waiting for the parent's replies")
+
+    def _flush(self, fd: int) -> None:
+        box = self.outbox[fd]
+        while box:
+            try:
+                written = os.write(fd, box)
+            except BlockingIOError:
+                return
+            except OSError:
+                box.clear()
+                return
+            del box[:written]
+
+    def _next_input(self) -> None:
+        """Send the zygote the input of the next measured call (none for a load call)."""
+        if self.next_call >= len(self.calls):
             return
-        try:
-            os.write(fd, b"g")
-        except OSError:
-            pass
+        _, index, _ = self.calls[self.next_call]
+        self.next_call += 1
+        inputs = self.job.get("inputs", [])
+        raw = inputs[index] if 0 <= index < len(inputs) else None
+        self._send(self.launch.control_w, _frame({"input": raw}))
 
     def drive(self) -> None:
         launch = self.launch
@@ -342,9 +386,15 @@ class _Driver:
             open_fds.add(launch.sample_r)
         for fd in open_fds:
             poller.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
-        poller.register(launch.control_w, select.POLLOUT)
-        writing = True
+        watching: set[int] = set()
         while open_fds and self.run.status == "ok":
+            for fd, box in self.outbox.items():
+                if box and fd not in watching:
+                    poller.register(fd, select.POLLOUT)
+                    watching.add(fd)
+                elif not box and fd in watching:
+                    poller.unregister(fd)
+                    watching.discard(fd)
             now = time.perf_counter()
             deadline = min(self.run_deadline, self.step_deadline)
             if now >= deadline:
@@ -361,20 +411,10 @@ class _Driver:
                 return
             wait = deadline - now if self.cpu_budget is None else min(deadline - now, 0.02)
             for fd, mask in poller.poll(max(1, int(wait * 1000))):
-                if fd == launch.control_w:
-                    if mask & select.POLLOUT and self.pending_job:
-                        try:
-                            written = os.write(fd, self.pending_job)
-                        except BlockingIOError:
-                            continue
-                        except OSError:
-                            self.pending_job = b""
-                        else:
-                            self.pending_job = self.pending_job[written:]
-                    if writing and not self.pending_job:
-                        poller.unregister(fd)
-                        writing = False
-                        os.set_blocking(fd, True)
+                if fd in self.outbox:
+                    if mask & (select.POLLERR | select.POLLHUP):
+                        self.outbox[fd].clear()
+                    self._flush(fd)
                     continue
                 chunk = os.read(fd, 1 << 16)
                 if not chunk:
@@ -467,6 +507,15 @@ class _Driver:
             return
         if kind == "hello":
             self.hello = True
+            if self.run_dir is not None:
+                # callgrind checked at start-up that it can write the zygote's record; from
+                # now on nobody in the sandbox may (it would outlive every call: a channel)
+                try:
+                    (self.run_dir.records / "cg.out.1").chmod(0o644)
+                except OSError:
+                    pass
+            if self.measure_mode:
+                self._next_input()
         elif kind == "forked" and self.measure_mode:
             self._forked(event)
         elif kind == "exited" and self.measure_mode:
@@ -510,13 +559,24 @@ class _Driver:
                 self._fail("sandbox_error", f"could not open the instruction counter: {exc}")
                 return
         if self.group.active:
-            _settle(self.group)
-            current["base"] = self.group.memory_now()
-            self.group.reset_peak()
-            current["cpu"] = self.group.cpu_ns()
+            meter = self.group
+            child = self.group.call_group(f"call-{n}")
+            if child is not None:
+                try:
+                    child.join(_host_pid(self.group, pid))
+                    meter = child
+                except OSError:
+                    child.close()
+                    child = None
+            current["group"] = child
+            _settle(meter)
+            current["base"] = meter.memory_now()
+            meter.reset_peak()
+            current["cpu"] = meter.cpu_ns()
+            current["meter"] = meter
             budget = (self.deadlines[index] if self.deadlines and 0 <= index < len(self.deadlines)
                       else self.limits.test_seconds)
-            self.cpu_budget = (current["cpu"], budget)
+            self.cpu_budget = (self.group.cpu_ns(), budget)
             self.step_limit = WALL_SLACK * budget + 1.0
             self.step_deadline = time.perf_counter() + self.step_limit
         self.current = current
@@ -534,9 +594,12 @@ class _Driver:
         call = current["call"]
         call.wall_ns = wall_end - current["wall"]
         if "cpu" in current:
-            _settle(self.group)
-            call.cpu_ns = self.group.cpu_ns() - current["cpu"]
-            call.peak_bytes = max(0, self.group.memory_peak() - current["base"])
+            meter = current["meter"]
+            _settle(meter)
+            call.cpu_ns = meter.cpu_ns() - current["cpu"]
+            call.peak_bytes = max(0, meter.memory_peak() - current["base"])
+            if current["group"] is not None:
+                current["group"].close()
         if "counter" in current:
             call.instructions = meters.read_counter(current["counter"])
             os.close(current["counter"])
@@ -554,7 +617,7 @@ class _Driver:
         if "record" in current:
             call.instructions, call.record_error = read_record(current["record"], current["pid"])
         self.run.calls.append(call)
-        self._go(self.launch.control_w)
+        self._next_input()
 
     # ------------------------------------------------------------------ sample channel
 
@@ -627,6 +690,16 @@ class _Driver:
         elif kind == "end":
             self.sample_ended = True
         run.events.append(event)
+
+
+def _unread(fd: int) -> int:
+    """Bytes waiting in a pipe (FIONREAD answers on either end)."""
+    buf = array.array("i", [0])
+    try:
+        fcntl.ioctl(fd, termios.FIONREAD, buf, True)
+    except OSError:
+        return 0
+    return buf[0]
 
 
 def _protocol_violation(event: dict, kind: str, window: dict | None, ended: bool,

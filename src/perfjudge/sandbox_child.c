@@ -15,12 +15,21 @@
    The zygote itself makes itself non-dumpable, so a child can neither attach to it nor
    write its memory through /proc.
 
+   An interpreter audit hook, added before the interpreter starts (so Python code can neither
+   remove nor change it), ends a child that, once the harness has armed it (the event
+   "perfjudge.arm", raised just before sample code runs), builds code objects
+   (types.CodeType, code.replace), unmarshals data (which can build code objects), or maps
+   memory with the mmap module: crafted bytecode is the pure-Python way to read and write
+   any memory, and with an executable mapping, to issue valgrind client requests. Such a
+   child exits with status 122 and a message on stderr.
+
    Configuration comes from the environment the zygote sets before each fork:
    PJ_CHILD_POLICY (measure | run), PJ_TMPFS_BYTES, PJ_TMPFS_INODES, PJ_CHILD_NAMESPACES (0
    to skip the namespaces where the host forbids nested user namespaces; the zygote then
    wipes the shared directories itself). A child that cannot be sandboxed exits with status
    121 and a message on stderr before running anything. */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/audit.h>
@@ -34,6 +43,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -49,6 +59,7 @@
 #endif
 
 #define PJ_SETUP_FAILED 121
+#define PJ_FORBIDDEN 122
 
 static int pj_sandboxed = 0;
 
@@ -188,6 +199,33 @@ static void pj_install_filter(int measure, pid_t self) {
     };
     for (unsigned i = 0; i < sizeof refused / sizeof refused[0]; i++)
         pj_on(&f, refused[i], (struct sock_filter)PJ_DENY);
+    /* The page cache is shared by every sandbox: evicting pages (fadvise, madvise COLD/
+       PAGEOUT) and probing residency (mincore, cachestat, RWF_NOWAIT reads) would make it
+       a channel from one call to the next. */
+    static const long cache_channel[] = {SYS_fadvise64, SYS_readahead, SYS_mincore,
+#ifdef SYS_cachestat
+        SYS_cachestat,
+#else
+        451,
+#endif
+    };
+    for (unsigned i = 0; i < sizeof cache_channel / sizeof cache_channel[0]; i++)
+        pj_on(&f, cache_channel[i], (struct sock_filter)PJ_DENY);
+    pj_emit(&f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_madvise, 0, 6));
+    pj_emit(&f, (struct sock_filter)PJ_LOAD_ARG(2));
+    pj_emit(&f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 20 /* MADV_COLD */, 3, 0));
+    pj_emit(&f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 21 /* MADV_PAGEOUT */, 2, 0));
+    pj_emit(&f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, MADV_REMOVE, 1, 0));
+    pj_emit(&f, (struct sock_filter)PJ_ALLOW);
+    pj_emit(&f, (struct sock_filter)PJ_DENY);
+    static const long vector_io[] = {SYS_preadv2, SYS_pwritev2};
+    for (unsigned i = 0; i < 2; i++) {  /* RWF_NOWAIT (8) in the flags, argument 5 */
+        pj_emit(&f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)vector_io[i], 0, 4));
+        pj_emit(&f, (struct sock_filter)PJ_LOAD_ARG(5));
+        pj_emit(&f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 8, 0, 1));
+        pj_emit(&f, (struct sock_filter)PJ_DENY);
+        pj_emit(&f, (struct sock_filter)PJ_ALLOW);
+    }
     /* prctl(PR_TASK_PERF_EVENTS_DISABLE | ENABLE) would pause a counter opened from outside */
     pj_emit(&f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_prctl, 0, 5));
     pj_emit(&f, (struct sock_filter)PJ_LOAD_ARG(0));
@@ -244,8 +282,48 @@ static void pj_child_after_fork(void) {
     pj_install_filter(strcmp(policy, "measure") == 0, getpid());
 }
 
+/* ------------------------------------------------------------------ the audit hook */
+
+static volatile int pj_armed = 0;
+
+static const char *const pj_forbidden_events[] = {
+    "code.__new__", "marshal.loads", "marshal.load", "mmap.__new__", "ctypes.dlopen",
+    "ctypes.dlsym", "ctypes.cdata", "ctypes.addressof", "ctypes.string_at",
+    "ctypes.wstring_at", "cpython._PySys_ClearAuditHooks",
+};
+
+static int pj_audit(const char *event, void *args, void *user_data) {
+    (void)args;
+    (void)user_data;
+    if (!pj_armed) {
+        if (strcmp(event, "perfjudge.arm") == 0) pj_armed = 1;
+        return 0;
+    }
+    for (unsigned i = 0; i < sizeof pj_forbidden_events / sizeof pj_forbidden_events[0]; i++) {
+        if (strcmp(event, pj_forbidden_events[i]) == 0) {
+            char buf[256];
+            int n = snprintf(buf, sizeof buf, "perfjudge: forbidden while judged: %s (it can "
+                             "rewrite the interpreter's memory)\n", event);
+            if (n > 0 && write(2, buf, (size_t)n) < 0) {
+            }
+            _exit(PJ_FORBIDDEN);
+        }
+    }
+    return 0;
+}
+
+typedef int (*pj_hook_fn)(const char *, void *, void *);
+typedef int (*pj_add_hook_fn)(pj_hook_fn, void *);
+
 __attribute__((constructor)) static void pj_init(void) {
     if (!getenv("PJ_CHILD_POLICY")) return;
+    /* Loaded into every program started in the sandbox (valgrind's launcher too); only a
+       Python interpreter is a zygote. The harness refuses to run unless it sees
+       PJ_SANDBOX_ACTIVE, so an interpreter without the hook cannot slip through. */
+    pj_add_hook_fn add = (pj_add_hook_fn)dlsym(RTLD_DEFAULT, "PySys_AddAuditHook");
+    if (!add) return;
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) pj_fail("non-dumpable zygote");
     if (pthread_atfork(NULL, NULL, pj_child_after_fork) != 0) pj_fail("pthread_atfork");
+    if (add(pj_audit, NULL) != 0) pj_fail("PySys_AddAuditHook");
+    if (setenv("PJ_SANDBOX_ACTIVE", "1", 1) != 0) pj_fail("setenv");
 }

@@ -16,6 +16,9 @@ import struct
 from typing import Any
 
 MAX_DEPTH = 10_000
+MAX_HASH_REPEATS = 64
+"""A set or dict whose elements share one hash value more often than this is refused: with
+chosen ints (k * (2**61 - 1) all hash to 0) building it costs the parent O(n^2)."""
 
 _I32 = struct.Struct("<i")
 _U32 = struct.Struct("<I")
@@ -74,22 +77,38 @@ def _digits_to_int(data: bytes, lo: int, count: int) -> int:
         _digits_to_int(data, lo + 2 * half, count - half) << (15 * half))
 
 
-def _hashable(value: Any) -> Any:
-    try:
-        hash(value)
-    except TypeError:
-        raise WireError(f"unhashable {type(value).__name__} as a dict key or set element")
-    return value
+def _hashes_spread(items: list, step: int = 1) -> None:
+    """Refuse elements that collide on purpose (see `MAX_HASH_REPEATS`); raise for
+    unhashable ones. Counting hash values is linear: the counts' keys are the hash values,
+    ints whose own hashes differ."""
+    counts: dict[int, int] = {}
+    for k in range(0, len(items), step):
+        try:
+            h = hash(items[k])
+        except TypeError:
+            raise WireError(f"unhashable {type(items[k]).__name__} as a dict key or set element")
+        seen = counts.get(h, 0) + 1
+        if seen > MAX_HASH_REPEATS:
+            raise WireError(f"more than {MAX_HASH_REPEATS} set elements or dict keys with one "
+                            "hash value: built to be slow to decode")
+        counts[h] = seen
 
 
-def loads(data: bytes) -> Any:
-    """Decode one marshal-v2 value of plain data; raise `WireError` for anything else."""
+def loads(data: bytes, max_items: int | None = None) -> Any:
+    """Decode one marshal-v2 value of plain data; raise `WireError` for anything else.
+
+    ``max_items`` bounds the values decoded (a 32 MB payload can hold 16 million empty dicts,
+    a gigabyte in the parent): callers that know the expected output's size pass a bound."""
     if not isinstance(data, (bytes, bytearray)):
         raise WireError("payload is not bytes")
     end = len(data)
     pos = 0
+    budget = max_items if max_items is not None else end + 1
     stack: list[list] = []  # [kind, items remaining (-1 for dicts), items]
     while True:
+        budget -= 1
+        if budget < 0:
+            raise WireError(f"more than {max_items} values: far larger than the expected output")
         if pos >= end:
             raise WireError("truncated payload")
         code = data[pos]
@@ -169,9 +188,10 @@ def loads(data: bytes) -> Any:
             if not stack or stack[-1][0] != 0x7B or len(stack[-1][2]) % 2:
                 raise WireError("misplaced dict terminator")
             items = stack.pop()[2]
+            _hashes_spread(items, 2)
             value = {}
             for k in range(0, len(items), 2):
-                value[_hashable(items[k])] = items[k + 1]
+                value[items[k]] = items[k + 1]
         else:
             raise WireError(f"type code {chr(code)!r} is not plain data")
         while True:
@@ -192,9 +212,28 @@ def loads(data: bytes) -> Any:
             elif kind == 0x28:
                 value = tuple(items)
             else:
-                for item in items:
-                    _hashable(item)
+                _hashes_spread(items)
                 value = set(items) if kind == 0x3C else frozenset(items)
+
+
+def size_of(value: Any) -> int:
+    """How many values `loads` creates for ``value`` (a bound for a sample's output)."""
+    stack, count = [value], 0
+    while stack:
+        item = stack.pop()
+        count += 1
+        if type(item) in (list, tuple, set, frozenset):
+            stack.extend(item)
+        elif type(item) is dict:
+            stack.extend(item.keys())
+            stack.extend(item.values())
+    return count
+
+
+def output_budget(expected: Any) -> int:
+    """The values an output may decode into, given the expected one: four times as many,
+    plus slack for checker tasks whose right answers differ in shape."""
+    return 4 * size_of(expected) + 10_000
 
 
 def load_event(frame: bytes) -> dict[str, Any]:

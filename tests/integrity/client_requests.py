@@ -3,9 +3,12 @@
 #          helper or emit CALLGRIND_ZERO_STATS), loading a shared library by hand, an
 #          executable anonymous mapping with the magic instruction sequence, valgrind's
 #          gdbserver pipes (vgdb). Then does the work, and tries again to zero the counts.
+#          ctypes is hidden, and the mmap module is refused once sample code runs: the
+#          process ends in its correctness run already.
 # twin: primes
 # meters: valgrind
-# expected: passed
+# expected: runtime_error
+# detail: mmap.__new__
 import glob
 import mmap
 import os

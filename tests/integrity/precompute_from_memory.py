@@ -1,14 +1,13 @@
 # class: 1 (inputs visible before the window)
 # attacks: at import, looks for the inputs anywhere in its process: the harness's frames
-#          (sys._getframe), every object the garbage collector tracks, the zygote's encoded
-#          input list; decodes them and computes every answer there, so the call is a lookup.
-#          Before, the import ran outside the measured window (7,708 instructions against
-#          242.6 million). Now the import runs inside it, in the call's own process.
+#          (sys._getframe), every object the garbage collector tracks; computes every answer
+#          there, so the call is a lookup. Before, the import ran outside the measured window
+#          and the zygote held every input. Now a measured process holds only its own input,
+#          and its import runs inside its window.
 # twin: primes
 # meters: valgrind cpu_time
 # expected: passed
 import gc
-import marshal
 import sys
 
 
@@ -28,14 +27,6 @@ def _candidates():
     frame = sys._getframe()
     while frame is not None:
         for value in list(frame.f_locals.values()):
-            if isinstance(value, list) and value and isinstance(value[0], bytes):
-                for raw in value:
-                    try:
-                        args = marshal.loads(raw)
-                    except Exception:
-                        continue
-                    if isinstance(args, list) and args and isinstance(args[0], int):
-                        found.add(args[0])
             if isinstance(value, list) and len(value) == 1 and isinstance(value[0], int):
                 found.add(value[0])
         frame = frame.f_back

@@ -1,10 +1,12 @@
 # class: 4 (state shared between measured repeats)
 # attacks: keeps answers in shared memory that would outlive the call: a named POSIX
 #          shared-memory block (multiprocessing.shared_memory, /dev/shm) and a MAP_SHARED
-#          mapping of a file. Each call has its own /dev/shm and IPC namespace.
+#          mapping of a file. Each call has its own /dev/shm and IPC namespace, and the mmap
+#          module is refused once sample code runs (it is half of the way to valgrind).
 # twin: primes
 # meters: valgrind cpu_time
-# expected: passed
+# expected: runtime_error
+# detail: mmap
 import mmap
 import os
 
