@@ -260,7 +260,7 @@ def _report(progress: Callable[[str, int, int], None] | None, stage: str, done: 
         progress(stage, done, total)
 
 
-def _setup(task: Task) -> scoring.TaskSetup:
+def _setup(task: Task, meter: str | None = None) -> scoring.TaskSetup:
     """Levels of the tests that get measured, in the order the engine measures them."""
     if task.performance_tests or task.performance_generator:
         levels = [t.level for t in task.performance_tests]
@@ -274,13 +274,14 @@ def _setup(task: Task) -> scoring.TaskSetup:
         hardness = [hardness[name] for name in order] if order else list(hardness.values())
     return scoring.TaskSetup(task.task_id, tuple(levels), tuple(order),
                              tuple(hardness) if hardness else None,
-                             float(task.metadata.get("alpha", ENAMEL_ALPHA)))
+                             float(task.metadata.get("alpha", ENAMEL_ALPHA)),
+                             meters.get_meter(meter).tie_band if meter else scoring.metrics.EXACT)
 
 
 def _outcome(job: Job, result: CheckResult) -> scoring.Outcome:
     costs = tuple(m.value for m in sorted(result.measurements, key=lambda m: m.test_index or 0))
     return scoring.Outcome(job.task_id, result.verdict, result.total_cost, costs, job.sample_id,
-                           job.reference, job.level)
+                           job.reference, job.level, result.censored_level)
 
 
 def summarize(bench: Benchmark, tasks: list[Task], jobs: list[Job],
@@ -297,7 +298,7 @@ def summarize(bench: Benchmark, tasks: list[Task], jobs: list[Job],
         ref_jobs = [j for j in task_jobs if j.reference is not None]
         samples = [_outcome(j, results[j.key]) for j in sample_jobs]
         refs = [_outcome(j, results[j.key]) for j in ref_jobs]
-        ts = scoring.score_task(_setup(task), samples, refs)
+        ts = scoring.score_task(_setup(task, meter), samples, refs)
         task_scores.append(ts)
         for j in task_jobs:
             r = results[j.key]

@@ -279,8 +279,14 @@ def check_solution(task: Task, code: str, *, meter: str | None = None,
         tests = engine.correctness_tests(task)
     except EngineError as exc:
         return CheckResult(task.task_id, "sandbox_error", detail=str(exc), isolation=isolation)
-    result, _ = _judge(task, code, tests, engine, limits, "correctness",
-                       deadlines=test_deadlines(tests, limits, task.timeout_factor))
+    if task.censoring is not None:
+        limit = censored_limit(task, tests)
+        result, _ = _judge(task, code, tests, engine, limits, "correctness",
+                           deadlines=[limit] * len(tests) if limit else None, timing=True,
+                           censor_limit=limit)
+    else:
+        result, _ = _judge(task, code, tests, engine, limits, "correctness",
+                           deadlines=test_deadlines(tests, limits, task.timeout_factor))
     if result.verdict == "passed" and meter:
         m = meters.get_meter(meter)
         try:
@@ -288,6 +294,8 @@ def check_solution(task: Task, code: str, *, meter: str | None = None,
         except EngineError as exc:
             perf = []
             result.verdict, result.detail = "sandbox_error", str(exc)
+        if result.censored_level is not None:
+            perf = perf[:_level_start(task, perf, result.censored_level)]
         deadlines = None
         if perf and m.valgrind:
             # A native pass first: wrong outputs and hopeless slowness show up in seconds
@@ -354,7 +362,8 @@ reported with a warning: the machine was busy, or the sample's cost varies."""
 
 def _judge(task: Task, code: str, tests: list[TestCase], engine: Engine, limits: Limits,
            phase: str, deadlines: list[float] | None = None,
-           timing: bool = False) -> tuple[CheckResult, HarnessRun]:
+           timing: bool = False, censor_limit: float | None = None
+           ) -> tuple[CheckResult, HarnessRun]:
     """One sandboxed run over ``tests`` in one child (correctness, or the native pass over
     the performance inputs): its verdict. ``deadlines`` are per-test CPU-time limits;
     ``timing`` records each call's CPU time."""
@@ -370,8 +379,66 @@ def _judge(task: Task, code: str, tests: list[TestCase], engine: Engine, limits:
                              cpu=engine.cpu)
     result = CheckResult(task.task_id, "passed", stdout_tail=_text(run.stdout),
                          stderr_tail=_text(run.stderr), peak_memory_bytes=run.peak_bytes)
+    cut = _censor_point(task, tests, run, censor_limit) if censor_limit is not None else None
+    if cut is not None:
+        return _censored_verdict(task, tests, run, result, phase, engine, cut, censor_limit), run
     _verdict_from_events(task, tests, run, result, phase, engine)
     return result, run
+
+
+_CENSORING_ERRORS = ("OverflowError", "MemoryError")
+
+
+def _censor_point(task: Task, tests: list[TestCase], run: HarnessRun,
+                  limit: float) -> tuple[int, str] | None:
+    """Where ENAMEL's run would have stopped: the first test that timed out (killed at the
+    limit, or measured over it), ran out of memory, or raised OverflowError; and why."""
+    points = []
+    for event in run.events:
+        if event["e"] == "done" and not event.get("ok", True) and \
+                event.get("type") in _CENSORING_ERRORS and isinstance(event.get("i"), int):
+            points.append((event["i"], f"raised {event.get('type')}"))
+            break
+    for cost in run.costs:
+        if cost.call == 0 and cost.cpu_ns is not None and cost.cpu_ns / 1e9 > limit:
+            points.append((cost.index, f"took {cost.cpu_ns / 1e9:.3g} s of CPU, over the "
+                           f"limit of {limit:.3g} s"))
+            break
+    if run.status in ("timeout", "memory_limit") and isinstance(run.pending, int):
+        why = "ran out of memory" if run.status == "memory_limit" else \
+            f"was stopped at the limit of {limit:.3g} s"
+        points.append((run.pending, why))
+    points = [p for p in points if 0 <= p[0] < len(tests)]
+    return min(points) if points else None
+
+
+def _censored_verdict(task: Task, tests: list[TestCase], run: HarnessRun, result: CheckResult,
+                      phase: str, engine: Engine, cut: tuple[int, str],
+                      limit: float) -> CheckResult:
+    """ENAMEL's verdict when its run would have stopped at test ``cut``: the earlier tests
+    decide (a wrong output or another error fails), then a stop on the first level fails
+    and a stop on a later one passes with that level and the later ones censored."""
+    index, why = cut
+    rule = task.censoring
+    assert rule is not None
+    before = dataclasses.replace(run, status="ok", events=[
+        e for e in run.events if not (isinstance(e.get("i"), int) and e["i"] >= index)
+        and e["e"] not in ("end",)] + [{"e": "end"}], pending=None)
+    _verdict_from_events(task, tests[:index], before, result, phase, engine)
+    if result.verdict != "passed":
+        return result
+    level = tests[index].level
+    rule_text = (f"ENAMEL's limit, {rule.alpha:g} x the slowest reference over the counting "
+                 f"levels + {rule.tolerance_seconds:g} s = {limit:.3g} s")
+    if level == rule.levels[0] or level not in rule.levels:
+        verdict = "memory_limit" if "memory" in why else "timeout"
+        return _fail(result, verdict, f"test {index} (first level, {level}) {why}: on the "
+                     f"first level that fails ({rule_text})", tests, index, phase)
+    result.censored_level, result.censored_at = level, index
+    result.detail = (f"passed; from {level} on censored: test {index} {why} ({rule_text}), so "
+                     f"{level} and later levels score 0, as ENAMEL scores them")
+    result.tests_run = index
+    return result
 
 
 def _measure(task: Task, code: str, tests: list[TestCase], engine: Engine, limits: Limits,
@@ -410,6 +477,25 @@ def _measure(task: Task, code: str, tests: list[TestCase], engine: Engine, limit
         result.detail = (f"{meter.name} produced {len(result.measurements)} of "
                          f"{len(tests)} measurements")
     return result
+
+
+def censored_limit(task: Task, tests: list[TestCase]) -> float | None:
+    """ENAMEL's one time limit for every test (enam/evaluate.py ``evaluate1``): alpha x the
+    slowest reference time over the levels with positive hardness, plus the tolerance. The
+    reference is measured on this machine, so the limit moves with the machine's speed."""
+    rule = task.censoring
+    assert rule is not None
+    counting = {name for name, h in zip(rule.levels, rule.hardness) if h > 0}
+    times = [t.reference_seconds for t in tests
+             if t.level in counting and t.reference_seconds is not None]
+    if not times:
+        return None
+    return rule.alpha * max(times) + rule.tolerance_seconds
+
+
+def _level_start(task: Task, tests: list[TestCase], level: str) -> int:
+    """Index of the first test of ``level`` (tests run level by level)."""
+    return next((i for i, t in enumerate(tests) if t.level == level), len(tests))
 
 
 def test_deadlines(tests: list[TestCase], limits: Limits, factor: float) -> list[float] | None:

@@ -20,7 +20,7 @@ import statistics
 import subprocess
 from dataclasses import dataclass
 
-from perfjudge import sandbox, store
+from perfjudge import metrics, sandbox, store
 from perfjudge.results import Measurement
 
 
@@ -40,6 +40,13 @@ class Meter:
     and exit are in every window; the baseline's are subtracted). A charged cost below it
     is reported as this floor, so two costs under it compare as equal, never as a ratio of
     noise."""
+    relative_resolution: float = 0.0
+    """Costs closer than this fraction are equal too (`perfjudge.metrics.ties`); measured by
+    ``benchmarks/reproducibility.py``."""
+
+    @property
+    def tie_band(self) -> "metrics.Resolution":
+        return metrics.Resolution(self.resolution, self.relative_resolution)
 
     def availability(self) -> tuple[bool, str]:
         return _AVAILABILITY[self.name]()
@@ -51,21 +58,25 @@ METERS: dict[str, Meter] = {
         Meter("valgrind", "instructions", True,
               "instructions executed by the call's own process, from its fork to its exit, "
               "counted by valgrind's callgrind (deterministic, ~30x slower)",
-              warmup=0, repeats=1, valgrind=True, field="instructions", resolution=1000),
+              warmup=0, repeats=1, valgrind=True, field="instructions", resolution=1000,
+              relative_resolution=1e-5),
         Meter("instructions", "instructions", True,
               "hardware instruction counter (perf_event_open), opened by the parent on the "
               "call's own process", warmup=1, repeats=3, field="instructions",
-              resolution=10_000),
+              resolution=10_000, relative_resolution=1e-3),
         Meter("cpu_time", "s", False,
               "CPU time of the run's whole cgroup (all processes and threads) during the call",
-              warmup=1, repeats=5, field="cpu_ns", scale=1e-9, resolution=20e-6),
+              warmup=1, repeats=5, field="cpu_ns", scale=1e-9, resolution=20e-6,
+              relative_resolution=0.03),
         Meter("wall_time", "s", False,
               "elapsed time between the parent's go and the harness's done",
-              warmup=1, repeats=5, field="wall_ns", scale=1e-9, resolution=50e-6),
+              warmup=1, repeats=5, field="wall_ns", scale=1e-9, resolution=50e-6,
+              relative_resolution=0.05),
         Meter("peak_memory", "bytes", False,
               "peak memory of the run's cgroup during the call, above the level before the "
               "call's process ran any sample code",
-              warmup=0, repeats=1, field="peak_bytes", resolution=512 << 10),
+              warmup=0, repeats=1, field="peak_bytes", resolution=512 << 10,
+              relative_resolution=0.02),
     )
 }
 DEFAULT_METER = "valgrind"

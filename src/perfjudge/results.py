@@ -73,6 +73,11 @@ class CheckResult:
     tests_passed: int = 0
     measurements: list[Measurement] = field(default_factory=list)
     total_cost: float | None = None
+    censored_level: str | None = None
+    """ENAMEL's rule (`perfjudge.tasks.LevelCensoring`): the level from which the sample timed
+    out (or ran out of memory); it and later levels score 0, the sample still passes."""
+    censored_at: int | None = None
+    """The index of the test where that happened; only earlier levels are measured."""
     load_cost: float | None = None
     """What loading the sample's module cost in the same meter (inside every measured call
     already; reported apart so a solution that works at import time is visible)."""

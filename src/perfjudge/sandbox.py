@@ -247,9 +247,7 @@ def sweep_stale(caps: "Capabilities") -> list[str]:
         for path in paths:
             parts = path.name.split("-")
             if len(parts) >= 3 and parts[1].isdigit() and not _pid_alive(int(parts[1])):
-                try:
-                    path.rmdir()
-                except OSError:
+                if not _remove_cgroup(path):
                     stuck.append(str(path))
     try:
         runs = list(run_root().glob("perfjudge-run-*-*"))
@@ -262,6 +260,35 @@ def sweep_stale(caps: "Capabilities") -> list[str]:
             if os.path.lexists(path):
                 stuck.append(str(path))
     return stuck
+
+
+def _remove_cgroup(path: Path) -> bool:
+    """Kill what is left in a dead run's cgroup and remove it with its per-call children."""
+    groups = [path] + [child for child in path.glob("call-*") if child.is_dir()]
+    for _ in range(50):
+        alive = False
+        for group in groups:
+            try:
+                pids = (group / "cgroup.procs").read_text().split()
+            except OSError:
+                continue
+            for pid in pids:
+                alive = True
+                try:
+                    os.kill(int(pid), signal.SIGKILL)
+                except (ProcessLookupError, ValueError):
+                    pass
+        if not alive:
+            break
+        time.sleep(0.01)
+    for group in reversed(groups):
+        try:
+            group.rmdir()
+        except FileNotFoundError:
+            pass
+        except OSError:
+            return False
+    return True
 
 
 BLOCKED_MODULES = ("_ctypes", "_ctypes_test", "_testcapi", "_testinternalcapi", "_testbuffer",

@@ -27,6 +27,9 @@ class Outcome:
     sample_id: str = ""
     reference: str | None = None
     level: int | None = None
+    censored_level: str | None = None
+    """ENAMEL's rule: the level from which this (passing) sample was censored; its
+    ``test_costs`` cover the earlier levels only."""
 
     @property
     def correct(self) -> bool:
@@ -42,6 +45,8 @@ class TaskSetup:
     level_order: tuple[str, ...] = ()
     hardness: tuple[float, ...] | None = None
     alpha: float = 2.0
+    resolution: metrics.Resolution = metrics.EXACT
+    """Costs closer than this are equal (the meter's tie band, `perfjudge.metrics.ties`)."""
 
 
 @dataclass
@@ -117,11 +122,14 @@ def score_task(setup: TaskSetup, samples: Sequence[Outcome],
     canonical = good_refs[0]
     assert canonical.cost is not None
     per_sample: dict[str, dict[str, float]] = {s.sample_id: {} for s in samples}
+    res = setup.resolution
+    tests = max(1, len(canonical.test_costs))
 
-    speedups = [canonical.cost / s.cost for s in samples if s.correct and s.cost]
+    speedups = [metrics.speedup(canonical.cost, s.cost, res, tests)
+                for s in samples if s.correct and s.cost]
     for s in samples:
         if s.correct and s.cost:
-            per_sample[s.sample_id]["speedup"] = canonical.cost / s.cost
+            per_sample[s.sample_id]["speedup"] = metrics.speedup(canonical.cost, s.cost, res, tests)
     if speedups:
         scores.values["speedup"] = float(np.mean(speedups))
 
@@ -132,33 +140,46 @@ def score_task(setup: TaskSetup, samples: Sequence[Outcome],
         if sum(hardness) > 0 and all(min(t) > 0 for t in ref_times):
             effs = []
             for s in samples:
-                level_times = None
-                if s.correct and len(s.test_costs) == len(canonical.test_costs):
+                level_times: list | None = None
+                if s.correct and s.censored_level is not None:
+                    # measured up to the censored level; it and the later levels score 0
+                    got_names, got = _level_times(setup, s.test_costs) if s.test_costs else ([], [])
+                    stop = names.index(s.censored_level) if s.censored_level in names else 0
+                    by_name = dict(zip(got_names, got))
+                    level_times = [by_name.get(n) if k < stop else None
+                                   for k, n in enumerate(names)]
+                elif s.correct and len(s.test_costs) == len(canonical.test_costs):
                     _, level_times = _level_times(setup, s.test_costs)
                 eff = metrics.enamel_sample_efficiency(
                     level_times or [None] * len(names), ref_times,
-                    correct=level_times is not None, hardness=hardness, alpha=setup.alpha)
+                    correct=level_times is not None, hardness=hardness, alpha=setup.alpha,
+                    resolution=res)
                 per_sample[s.sample_id]["eff"] = eff
                 effs.append(eff)
             scores.values["eff@1"] = metrics.eff_at_k(effs, 1)
 
     best = min(r.cost for r in good_refs if r.cost)
-    efficient = sum(metrics.coffe_is_efficient(s.correct, s.cost, best) for s in samples)
+    efficient = sum(metrics.coffe_is_efficient(s.correct, s.cost, best, res, tests)
+                    for s in samples)
     scores.values["efficient@1"] = metrics.efficient_at_k(n, efficient, 1)
 
     ref_costs = [r.cost for r in good_refs if r.cost]
     correct_costs = [s.cost for s in samples if s.correct and s.cost]
     if len(ref_costs) >= 2 and correct_costs:
         levels = metrics.cluster_references(ref_costs)
-        scores.values["DPS"], scores.values["DPS_norm"] = metrics.task_dps(correct_costs, levels)
+        scores.values["DPS"], scores.values["DPS_norm"] = metrics.task_dps(
+            correct_costs, levels, res, tests)
         for s in samples:
             if s.correct and s.cost:
-                per_sample[s.sample_id]["DPS_norm"] = metrics.dps_norm(s.cost, levels)
+                per_sample[s.sample_id]["DPS_norm"] = metrics.dps_norm(s.cost, levels, res, tests)
     if len(ref_costs) >= 2:
         scores.values["beyond@1"] = metrics.mean_beyond(
-            [s.cost for s in samples], [s.correct and bool(s.cost) for s in samples], ref_costs)
+            [s.cost for s in samples], [s.correct and bool(s.cost) for s in samples], ref_costs,
+            res, tests)
     if correct_costs:
-        scores.values["NET"] = float(np.mean(correct_costs)) / canonical.cost
+        # EffiBench's ratio sample / canonical, 1.0 when the meter cannot tell them apart
+        scores.values["NET"] = 1.0 / metrics.speedup(canonical.cost, float(np.mean(correct_costs)),
+                                                     res, tests)
         scores.cost_pair = (float(np.mean(correct_costs)), canonical.cost)
     scores.sample_values = per_sample
     return scores

@@ -77,6 +77,23 @@ class InputGenerator:
 
 
 @dataclass(frozen=True)
+class LevelCensoring:
+    """ENAMEL's verdict rule (q-rz/enamel, enam/evaluate.py, ``Evaluator.evaluate1``).
+
+    Tests run level by level (``TestCase.level`` names them, in ``levels`` order). Every test
+    has one time limit, ``alpha`` x the slowest reference time over the levels whose
+    ``hardness`` is positive, plus ``tolerance_seconds``. A timeout, out-of-memory or
+    OverflowError on a level ends the run there: that level and every later one score 0 and
+    are not run, and the sample *still passes*, unless the level is the first. A wrong output
+    or any other error before that point fails the sample."""
+
+    levels: tuple[str, ...]
+    hardness: tuple[float, ...]
+    alpha: float = 2.0
+    tolerance_seconds: float = 0.01
+
+
+@dataclass(frozen=True)
 class Provenance:
     benchmark: str
     version: str
@@ -99,6 +116,9 @@ class Task:
     comparison: Comparison = field(default_factory=Comparison)
     provenance: Provenance | None = None
     timeout_factor: float = 4.0
+    censoring: LevelCensoring | None = None
+    """The benchmark's rule for slow tests, when it is not EvalPlus's (every test within
+    ``timeout_factor`` x the reference, else a timeout)."""
     metadata: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
     @property
@@ -131,6 +151,7 @@ class Task:
                 "comparison": [self.comparison.kind, self.comparison.atol, self.comparison.checker],
                 "tests": [len(self.tests), len(self.performance_tests), tests.hexdigest()],
                 "generator": repr(self.performance_generator),
+                "censoring": repr(self.censoring),
                 "references": [(r.name, r.level, sha256_text(r.code)) for r in self.references],
             },
             sort_keys=True,

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from perfjudge.benchmarks import Benchmark, DataFile, register
 from perfjudge.data import fetch, provenance, read_json, require_fields
-from perfjudge.tasks import Comparison, InputGenerator, Reference, Task
+from perfjudge.tasks import Comparison, InputGenerator, LevelCensoring, Reference, Task
 
 NAME = "enamel"
 VERSION = "2024.06"
@@ -46,7 +46,10 @@ SEED = 998244353
 TESTS_PER_LEVEL = (8, 4, 4, 4)
 HARDNESS = (0.0, 3.0, 3.0, 4.0)
 TIMEOUT_FACTOR = 2.0
+TOLERANCE_SECONDS = 0.01  # demo.py --tolerence_sec
 LEVEL_NAMES = tuple(f"level{j}" for j in range(len(TESTS_PER_LEVEL)))
+CENSORING = LevelCensoring(levels=LEVEL_NAMES, hardness=HARDNESS, alpha=TIMEOUT_FACTOR,
+                           tolerance_seconds=TOLERANCE_SECONDS)
 EXCLUDED_ROWS = frozenset(
     {2, 23, 41, 45, 53, 60, 71, 92, 97, 99, 102, 123, 124, 135, 137, 138, 144, 148, 156, 157, 159, 160}
 )
@@ -193,6 +196,7 @@ def load(data_dir: Path | None = None) -> list[Task]:
                 comparison=Comparison(kind="checker", checker=adapt_checker(row["prompt"], row["checker"])),
                 provenance=prov,
                 timeout_factor=TIMEOUT_FACTOR,
+                censoring=CENSORING,
                 metadata={
                     "row": index,
                     "levels": list(LEVEL_NAMES),

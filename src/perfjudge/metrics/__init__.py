@@ -47,6 +47,7 @@ from perfjudge.metrics.pie import (
     pie_speedup,
     speedup,
 )
+from perfjudge.metrics.ties import EXACT, Resolution
 from perfjudge.metrics.uncertainty import PairedComparison, bootstrap_ci, paired_comparison
 
 
@@ -85,7 +86,7 @@ METRICS: dict[str, MetricInfo] = {
 }
 
 __all__ = [
-    "ENAMEL_ALPHA", "ENAMEL_HARDNESS", "METRICS", "EffiBenchSummary", "MetricInfo", "PairedComparison",
+    "ENAMEL_ALPHA", "ENAMEL_HARDNESS", "EXACT", "METRICS", "Resolution", "EffiBenchSummary", "MetricInfo", "PairedComparison",
     "ReferenceLevel", "beyond", "bootstrap_ci", "cluster_references", "coffe_is_efficient", "coffe_speedup",
     "dps", "dps_norm", "ecco_percentile", "ecco_speedup", "eff_at_k", "effibench_summary", "efficient_at_k",
     "enamel_level_efficiency", "enamel_sample_efficiency", "enamel_timeout", "expected_max_of_k",

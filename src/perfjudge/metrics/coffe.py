@@ -22,14 +22,17 @@ import numpy as np
 
 from perfjudge.metrics._validate import positive
 from perfjudge.metrics.passk import pass_at_k
+from perfjudge.metrics.ties import EXACT, Resolution
 
 
-def coffe_is_efficient(correct: bool, sample_cost: float | None, best_reference_cost: float) -> bool:
-    """True if the sample is correct and strictly cheaper than the best reference."""
+def coffe_is_efficient(correct: bool, sample_cost: float | None, best_reference_cost: float,
+                       resolution: Resolution = EXACT, tests: int = 1) -> bool:
+    """True if the sample is correct and strictly cheaper than the best reference: by more
+    than the meter's ``resolution``, so a copy of the best reference is never "efficient"."""
     best_reference_cost = positive("best_reference_cost", best_reference_cost)
     if not correct or sample_cost is None:
         return False
-    return positive("sample_cost", sample_cost) < best_reference_cost
+    return resolution.less(positive("sample_cost", sample_cost), best_reference_cost, tests)
 
 
 def efficient_at_k(n: int, c_efficient: int, k: int = 1) -> float:

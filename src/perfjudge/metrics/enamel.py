@@ -29,6 +29,7 @@ import numpy as np
 from scipy.special import gammaln
 
 from perfjudge.metrics._validate import array_1d, positive
+from perfjudge.metrics.ties import EXACT, Resolution
 
 ENAMEL_HARDNESS: tuple[float, ...] = (0.0, 3.0, 3.0, 4.0)
 """Published hardness weights of levels 0..3 (q-rz/enamel README, ``--hardness 0 3 3 4``)."""
@@ -53,8 +54,10 @@ def expected_max_of_k(values: Sequence[float], k: int) -> float:
     return float(np.clip(np.dot(weights, arr[k - 1:]), arr[0], arr[-1]))
 
 
-def enamel_level_efficiency(sample_time: float | None, reference_time: float, timeout: float) -> float:
-    """e = max(0, T - t) / (T - t_ref); ``sample_time=None`` means censored (timed out) -> 0."""
+def enamel_level_efficiency(sample_time: float | None, reference_time: float, timeout: float,
+                            resolution: Resolution = EXACT) -> float:
+    """e = max(0, T - t) / (T - t_ref); ``sample_time=None`` means censored (timed out) -> 0.
+    A sample the meter cannot tell from the reference (``resolution``) scores exactly 1."""
     reference_time = positive("reference_time", reference_time)
     timeout = positive("timeout", timeout)
     if timeout <= reference_time:
@@ -63,6 +66,8 @@ def enamel_level_efficiency(sample_time: float | None, reference_time: float, ti
         return 0.0
     if not np.isfinite(sample_time) or sample_time < 0:
         raise ValueError(f"sample_time must be a finite number >= 0 or None, got {sample_time!r}")
+    if resolution.same(float(sample_time), reference_time):
+        return 1.0
     return max(0.0, timeout - float(sample_time)) / (timeout - reference_time)
 
 
@@ -84,6 +89,7 @@ def enamel_sample_efficiency(
     correct: bool,
     hardness: Sequence[float] = ENAMEL_HARDNESS,
     alpha: float = ENAMEL_ALPHA,
+    resolution: Resolution = EXACT,
 ) -> float:
     """One sample's hardness-weighted efficiency score.
 
@@ -102,7 +108,9 @@ def enamel_sample_efficiency(
             if times is None:
                 break
             t = array_1d(f"level_times[{l}]", times, lower=0.0).max()
-            effs[l] = enamel_level_efficiency(t, ref_level[l], timeout)
+            if weights[l] > 0 and not resolution.at_most(t, timeout):
+                break  # over the timeout: ENAMEL stops here, this level and later ones score 0
+            effs[l] = enamel_level_efficiency(t, ref_level[l], timeout, resolution)
     return float(np.average(effs, weights=weights))
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from perfjudge.metrics._validate import array_1d
+from perfjudge.metrics.ties import EXACT, Resolution
 
 EVALPERF_MIN_INSTRUCTIONS: float = 10_000.0
 """``MIN_REQUIRED_NUM_INSTRUCTION`` in evalplus/perf/config.py; also the gap-threshold weight."""
@@ -85,38 +86,47 @@ def levels_from_published(costs: Sequence[float], scores: Sequence[float]) -> tu
     return levels
 
 
-def matching_level(sample_cost: float | None, levels: Sequence[ReferenceLevel]) -> int:
-    """Index of the fastest level the sample matches or beats; -1 if none (or no profile)."""
+def matching_level(sample_cost: float | None, levels: Sequence[ReferenceLevel],
+                   resolution: Resolution = EXACT, tests: int = 1) -> int:
+    """Index of the fastest level the sample matches or beats; -1 if none (or no profile).
+
+    "Matches" is within the meter's ``resolution`` (`perfjudge.metrics.ties`): a sample the
+    meter cannot tell from a level's cost reaches that level, on every run (EvalPerf compares
+    exactly, which flips levels on noise)."""
     _check_levels(levels)
     if sample_cost is None:
         return -1
     if not math.isfinite(sample_cost) or sample_cost < 0:
         raise ValueError(f"sample_cost must be a finite number >= 0 or None, got {sample_cost!r}")
     for j in range(len(levels) - 1, -1, -1):
-        if sample_cost <= levels[j].cost:
+        if resolution.at_most(sample_cost, levels[j].cost, tests):
             return j
     return -1
 
 
-def dps(sample_cost: float | None, levels: Sequence[ReferenceLevel]) -> float:
+def dps(sample_cost: float | None, levels: Sequence[ReferenceLevel],
+        resolution: Resolution = EXACT, tests: int = 1) -> float:
     """DPS of one correct sample, in percent; ``None`` cost (profiling failed) scores 0."""
-    j = matching_level(sample_cost, levels)
+    j = matching_level(sample_cost, levels, resolution, tests)
     return 0.0 if j < 0 else levels[j].score
 
 
-def dps_norm(sample_cost: float | None, levels: Sequence[ReferenceLevel]) -> float:
+def dps_norm(sample_cost: float | None, levels: Sequence[ReferenceLevel],
+             resolution: Resolution = EXACT, tests: int = 1) -> float:
     """DPS_norm of one correct sample, in percent: levels weighted equally."""
-    j = matching_level(sample_cost, levels)
+    j = matching_level(sample_cost, levels, resolution, tests)
     return 0.0 if j < 0 else 100.0 * (j + 1) / len(levels)
 
 
 def task_dps(correct_sample_costs: Sequence[float | None],
-             levels: Sequence[ReferenceLevel]) -> tuple[float, float]:
+             levels: Sequence[ReferenceLevel], resolution: Resolution = EXACT,
+             tests: int = 1) -> tuple[float, float]:
     """(mean DPS, mean DPS_norm) over a task's correct samples, as ``worker_on_one_task``."""
     if len(correct_sample_costs) == 0:
         raise ValueError("task_dps needs at least one correct sample; EvalPerf skips such tasks")
-    return (float(np.mean([dps(c, levels) for c in correct_sample_costs])),
-            float(np.mean([dps_norm(c, levels) for c in correct_sample_costs])))
+    return (float(np.mean([dps(c, levels, resolution, tests) for c in correct_sample_costs])),
+            float(np.mean([dps_norm(c, levels, resolution, tests)
+                           for c in correct_sample_costs])))
 
 
 def _check_levels(levels: Sequence[ReferenceLevel]) -> None:

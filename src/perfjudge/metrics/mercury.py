@@ -19,25 +19,37 @@ from collections.abc import Sequence
 import numpy as np
 
 from perfjudge.metrics._validate import array_1d, nonnegative
+from perfjudge.metrics.ties import EXACT, Resolution
 
 
-def beyond(runtime: float | None, historical_runtimes: Sequence[float], correct: bool = True) -> float:
-    """Beyond of one sample in [0, 1]; ``runtime`` None or ``correct`` False scores 0."""
+def beyond(runtime: float | None, historical_runtimes: Sequence[float], correct: bool = True,
+           resolution: Resolution = EXACT, tests: int = 1) -> float:
+    """Beyond of one sample in [0, 1]; ``runtime`` None or ``correct`` False scores 0.
+
+    At the ends of the range the meter's ``resolution`` decides: a sample the meter cannot
+    tell from the fastest solution scores 1, from the slowest 0, and a range narrower than
+    the resolution is a point."""
     hist = array_1d("historical_runtimes", historical_runtimes, lower=0.0)
     if not correct or runtime is None:
         return 0.0
     t = nonnegative("runtime", runtime)
     lo, hi = float(hist.min()), float(hist.max())
-    if hi == lo:
-        return 1.0 if t <= lo else 0.0
+    if resolution.same(hi, lo, tests):
+        return 1.0 if resolution.at_most(t, lo, tests) else 0.0
+    if resolution.at_most(t, lo, tests):
+        return 1.0
+    if not resolution.less(t, hi, tests):
+        return 0.0
     return float(np.clip((hi - t) / (hi - lo), 0.0, 1.0))
 
 
 def mean_beyond(runtimes: Sequence[float | None], correct: Sequence[bool],
-                historical_runtimes: Sequence[float]) -> float:
+                historical_runtimes: Sequence[float], resolution: Resolution = EXACT,
+                tests: int = 1) -> float:
     """Mean Beyond over a task's samples (incorrect ones count as 0)."""
     if len(runtimes) != len(correct):
         raise ValueError(f"{len(runtimes)} runtimes but {len(correct)} correctness flags")
     if len(runtimes) == 0:
         raise ValueError("mean_beyond needs at least one sample")
-    return float(np.mean([beyond(t, historical_runtimes, ok) for t, ok in zip(runtimes, correct)]))
+    return float(np.mean([beyond(t, historical_runtimes, ok, resolution, tests)
+                          for t, ok in zip(runtimes, correct)]))

@@ -24,21 +24,29 @@ import numpy as np
 
 from perfjudge.metrics._validate import array_1d, positive, same_length
 from perfjudge.metrics.enamel import expected_max_of_k
+from perfjudge.metrics.ties import EXACT, Resolution
 
 PIE_OPT_THRESHOLD: float = 1.1
 
 
-def speedup(source_time: float, sample_time: float) -> float:
-    """Raw speedup t_source / t_sample (PIE, ECCO); below 1 means the sample is slower."""
-    return positive("source_time", source_time) / positive("sample_time", sample_time)
+def speedup(source_time: float, sample_time: float, resolution: Resolution = EXACT,
+            tests: int = 1) -> float:
+    """Raw speedup t_source / t_sample (PIE, ECCO); below 1 means the sample is slower.
+    Exactly 1 when the meter cannot tell the two apart (``resolution``)."""
+    source_time = positive("source_time", source_time)
+    sample_time = positive("sample_time", sample_time)
+    if resolution.same(source_time, sample_time, tests):
+        return 1.0
+    return source_time / sample_time
 
 
-def pie_speedup(source_time: float, sample_time: float | None, correct: bool) -> float:
+def pie_speedup(source_time: float, sample_time: float | None, correct: bool,
+                resolution: Resolution = EXACT, tests: int = 1) -> float:
     """PIE's reported speedup of one generation: floored at 1.0, and 1.0 if incorrect."""
     positive("source_time", source_time)
     if not correct or sample_time is None:
         return 1.0
-    return max(1.0, speedup(source_time, sample_time))
+    return max(1.0, speedup(source_time, sample_time, resolution, tests))
 
 
 def pie_best_at_k(source_time: float, sample_times: Sequence[float | None],
