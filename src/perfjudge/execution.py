@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from perfjudge import harness, meters, runner, sandbox, wire
+from perfjudge import harness, meters, runner, sandbox, store, wire
 from perfjudge.checking import compare, short_repr
 from perfjudge.meters import Meter
 from perfjudge.results import CheckResult, TestFailure
@@ -72,6 +72,26 @@ class Engine:
     def check(self, task: Task, code: str, meter: str | None = None,
               limits: Limits | None = None) -> CheckResult:
         return check_solution(task, code, meter=meter, limits=limits, engine=self)
+
+    def machine_speed(self) -> float:
+        """This machine's CPU time for a fixed piece of Python over the development machine's
+        (`NOMINAL_CALIBRATION_SECONDS`): above 1 this machine is slower. Time limits that
+        are not relative to a reference measured here (EvalPlus's 1 s floor, ENAMEL's
+        tolerance) are scaled by it, so a verdict does not depend on the machine's speed.
+        Measured once per machine (CPU time: load barely moves it) and cached."""
+        key = "machine-speed-" + sha256_text(store.machine_fingerprint() + sandbox.probe().python
+                                             + CALIBRATION)
+        return float(self._cached(key, self._calibrate))
+
+    def _calibrate(self) -> float:
+        job = {"mode": "function", "code": CALIBRATION, "entry_point": "calibrate",
+               "inputs": [_wire_input([CALIBRATION_N])] * 6}
+        run = runner.run_harness(job, limits=self.limits.scaled(4), cpu=self.cpu)
+        times = [c.self_cpu_ns for c in run.costs if c.self_cpu_ns]
+        if run.status != "ok" or len(times) < 6:
+            raise EngineError(f"could not calibrate this machine's speed: {run.status} "
+                              f"{run.detail}")
+        return statistics.median(times[1:]) / 1e9 / NOMINAL_CALIBRATION_SECONDS
 
     # ------------------------------------------------------------------ derived data
 
@@ -279,14 +299,20 @@ def check_solution(task: Task, code: str, *, meter: str | None = None,
         tests = engine.correctness_tests(task)
     except EngineError as exc:
         return CheckResult(task.task_id, "sandbox_error", detail=str(exc), isolation=isolation)
+    try:
+        speed = engine.machine_speed()
+    except EngineError as exc:
+        return CheckResult(task.task_id, "sandbox_error", detail=str(exc), isolation=isolation)
     if task.censoring is not None:
-        limit = censored_limit(task, tests)
+        limit = censored_limit(task, tests, speed)
         result, _ = _judge(task, code, tests, engine, limits, "correctness",
                            deadlines=[limit] * len(tests) if limit else None, timing=True,
                            censor_limit=limit)
     else:
+        found = per_test_limits(tests, limits, task.timeout_factor, speed)
         result, _ = _judge(task, code, tests, engine, limits, "correctness",
-                           deadlines=test_deadlines(tests, limits, task.timeout_factor))
+                           deadlines=found[0] if found else None,
+                           rules=found[1] if found else None)
     if result.verdict == "passed" and meter:
         m = meters.get_meter(meter)
         try:
@@ -362,8 +388,8 @@ reported with a warning: the machine was busy, or the sample's cost varies."""
 
 def _judge(task: Task, code: str, tests: list[TestCase], engine: Engine, limits: Limits,
            phase: str, deadlines: list[float] | None = None,
-           timing: bool = False, censor_limit: float | None = None
-           ) -> tuple[CheckResult, HarnessRun]:
+           timing: bool = False, censor_limit: float | None = None,
+           rules: list[str] | None = None) -> tuple[CheckResult, HarnessRun]:
     """One sandboxed run over ``tests`` in one child (correctness, or the native pass over
     the performance inputs): its verdict. ``deadlines`` are per-test CPU-time limits;
     ``timing`` records each call's CPU time."""
@@ -383,6 +409,9 @@ def _judge(task: Task, code: str, tests: list[TestCase], engine: Engine, limits:
     if cut is not None:
         return _censored_verdict(task, tests, run, result, phase, engine, cut, censor_limit), run
     _verdict_from_events(task, tests, run, result, phase, engine)
+    if result.verdict == "timeout" and rules and result.failure is not None and \
+            0 <= result.failure.index < len(rules) and "CPU time limit" in result.detail:
+        result.detail += f" (the limit is {rules[result.failure.index]})"
     return result, run
 
 
@@ -462,6 +491,8 @@ def _measure(task: Task, code: str, tests: list[TestCase], engine: Engine, limit
     job = {"mode": "measure", "kind": task.kind, "code": code, "entry_point": task.entry_point,
            "inputs": inputs, "calls": calls, "preload": imported_modules(code),
            "cpu_seconds": run_limits.test_seconds,
+           "output_caps": {i: c for i, t in enumerate(tests)
+                           if (c := _output_cap(task, t)) is not None},
            "cpu_limits": {i: d for i, d in enumerate(deadlines)} if deadlines else {}}
     run = runner.run_harness(job, limits=run_limits, valgrind=meter.valgrind,
                              measure=not meter.valgrind, counter=meter.name == "instructions",
@@ -469,6 +500,8 @@ def _measure(task: Task, code: str, tests: list[TestCase], engine: Engine, limit
     result = CheckResult(task.task_id, "passed", stdout_tail=_text(run.stdout),
                          stderr_tail=_text(run.stderr), peak_memory_bytes=run.peak_bytes)
     _verdict_from_calls(task, tests, run, result, engine, calls)
+    if result.verdict == "passed" and meter.valgrind:
+        _check_counts_against_cpu(run, result, tests, engine)
     if result.verdict != "passed":
         return result
     _measurements(meter, run, len(tests), result)
@@ -479,7 +512,22 @@ def _measure(task: Task, code: str, tests: list[TestCase], engine: Engine, limit
     return result
 
 
-def censored_limit(task: Task, tests: list[TestCase]) -> float | None:
+CALIBRATION = """
+def calibrate(n):
+    table = {}
+    total = 0
+    for i in range(n):
+        total = (total * 31 + i) % 1000003
+        table[i % 1024] = total
+    return total + len(str(sorted(table.items())))
+"""
+CALIBRATION_N = 3_000_000
+NOMINAL_CALIBRATION_SECONDS = 0.188
+"""CPU seconds of ``calibrate(CALIBRATION_N)`` on the development machine (an Intel Xeon VM,
+Python 3.11.2), where perfjudge's absolute limits were chosen: speed factor 1.0."""
+
+
+def censored_limit(task: Task, tests: list[TestCase], speed: float = 1.0) -> float | None:
     """ENAMEL's one time limit for every test (enam/evaluate.py ``evaluate1``): alpha x the
     slowest reference time over the levels with positive hardness, plus the tolerance. The
     reference is measured on this machine, so the limit moves with the machine's speed."""
@@ -490,7 +538,7 @@ def censored_limit(task: Task, tests: list[TestCase]) -> float | None:
              if t.level in counting and t.reference_seconds is not None]
     if not times:
         return None
-    return rule.alpha * max(times) + rule.tolerance_seconds
+    return rule.alpha * max(times) + rule.tolerance_seconds * speed
 
 
 def _level_start(task: Task, tests: list[TestCase], level: str) -> int:
@@ -498,16 +546,41 @@ def _level_start(task: Task, tests: list[TestCase], level: str) -> int:
     return next((i for i, t in enumerate(tests) if t.level == level), len(tests))
 
 
-def test_deadlines(tests: list[TestCase], limits: Limits, factor: float) -> list[float] | None:
-    """EvalPlus's per-test time limit, ``max(min_test_seconds, factor x reference time)``,
-    capped by ``test_seconds``. perfjudge counts the reference's and the sample's CPU time
-    (cgroup) rather than wall time, so a loaded machine does not turn passes into timeouts.
-    Performance tests keep the generous ``test_seconds`` so a slow but correct sample is
-    measured rather than cut off."""
+def per_test_limits(tests: list[TestCase], limits: Limits, factor: float,
+                speed: float = 1.0) -> tuple[list[float], list[str]] | None:
+    """EvalPlus's per-test time limit, ``max(floor, factor x reference time)``, capped by
+    ``test_seconds``, with the rule that decided each one (for the verdict's detail).
+
+    Deliberate differences from EvalPlus: both times are CPU time (cgroup) rather than wall
+    time, so a loaded machine does not turn passes into timeouts; and the 1 s floor is
+    scaled by the machine's speed (`Engine.machine_speed`), since a fixed number of seconds
+    passes on a fast machine what it fails on a slow one (EvalPlus issue #5). The reference
+    part is measured on this machine already. Performance tests keep the generous
+    ``test_seconds`` so a slow but correct sample is measured rather than cut off."""
     if not tests or any(t.reference_seconds is None for t in tests):
         return None
-    return [min(limits.test_seconds, max(limits.min_test_seconds, factor * t.reference_seconds))
-            for t in tests]  # type: ignore[operator]
+    floor = limits.min_test_seconds * speed
+    out, rules = [], []
+    for t in tests:
+        relative = factor * t.reference_seconds  # type: ignore[operator]
+        if relative >= floor:
+            limit, rule = relative, (f"{factor:g} x the reference's {t.reference_seconds:.3g} s "
+                                     "on this machine")
+        else:
+            limit, rule = floor, (f"the floor: {limits.min_test_seconds:g} s x this machine's "
+                                  f"speed factor {speed:.2f}")
+        if limit > limits.test_seconds * speed:
+            limit, rule = limits.test_seconds * speed, (f"the cap: {limits.test_seconds:g} s x "
+                                                        f"this machine's speed factor {speed:.2f}")
+        out.append(limit)
+        rules.append(rule)
+    return out, rules
+
+
+def per_test_deadlines(tests: list[TestCase], limits: Limits, factor: float,
+                   speed: float = 1.0) -> list[float] | None:
+    found = per_test_limits(tests, limits, factor, speed)
+    return found[0] if found else None
 
 
 def _text(data: bytes) -> str:
@@ -562,6 +635,11 @@ def _verdict_from_events(task: Task, tests: list[TestCase], run: HarnessRun,
                 return _fail(result, "output_limit", f"printed {size} bytes, more than the "
                              f"{engine.limits.max_output_bytes >> 20} MiB allowed", tests, i,
                              phase)
+            cap = _output_cap(task, tests[i])
+            if cap is not None and isinstance(event.get("value"), bytes) and \
+                    len(event["value"]) > cap and task.kind == "function":
+                return _fail(result, "wrong_answer", f"returned {len(event['value'])} bytes of "
+                             "output: far larger than the expected output", tests, i, phase)
             try:
                 outputs[i] = wire.loads(event["value"], _budget(tests[i]))
             except (wire.WireError, KeyError) as exc:
@@ -704,6 +782,10 @@ def _call_verdict(task: Task, call: MeasuredCall, result: CheckResult, tests: li
         return _fail(result, "runtime_error", f"the measured process {exit_description(code)}",
                      tests, i, phase)
     if call.output is None:
+        if i is not None and call.output_size <= engine.limits.max_result_bytes and \
+                _output_cap(task, tests[i]) is not None:
+            return _fail(result, "wrong_answer", f"returned {call.output_size} bytes of output: "
+                         "far larger than the expected output", tests, i, phase)
         return _fail(result, "output_limit", f"returned {call.output_size} bytes of output, more "
                      f"than the {engine.limits.max_result_bytes >> 20} MiB allowed", tests, i,
                      phase)
@@ -760,6 +842,52 @@ def _call_output(task: Task, call: MeasuredCall, result: CheckResult, tests: lis
         return _fail(result, "wrong_answer", f"returned {message}", tests, i, phase,
                      error_type=name)
     return _fail(result, "wrong_answer", "returned a malformed result", tests, i, phase)
+
+
+def _output_cap(task: Task, test: TestCase) -> int | None:
+    """Bytes an output may take on the wire, given the expected one: four times as many plus
+    slack (checker tasks' right answers differ in shape). A 60 MB int where a bool is
+    expected is a wrong answer at once, not seconds of the parent's CPU to decode."""
+    if not (test.has_expected or test.expected is not None):
+        return None
+    try:
+        size = len(marshal.dumps(test.expected, harness.WIRE_VERSION))
+    except ValueError:
+        return None
+    return 4 * size + (64 << 10)
+
+
+MIN_CHECKED_CPU_NS = 100_000_000
+MIN_INSTRUCTIONS_PER_NS = 0.02
+"""An honest call under callgrind executes well over 100 instructions per microsecond of the
+valgrind process's CPU once it runs for more than a few tens of milliseconds (15-450
+measured on the builtin references here); a call that spent 0.1 s or more and counted under
+20 had its counts reset from inside (which takes a memory-corruption bug of the interpreter:
+client requests and the mmap, marshal and code-object routes are refused)."""
+
+
+def _check_counts_against_cpu(run: HarnessRun, result: CheckResult, tests: list[TestCase],
+                              engine: Engine) -> None:
+    """valgrind's counts live in the sample's address space; the CPU time of its process is
+    read by the kernel. Where the two disagree by far, the counts were tampered with."""
+    try:
+        speed = engine.machine_speed()
+    except EngineError:
+        speed = 1.0
+    null = {c.index: c for c in run.calls if c.kind == "null"}
+    for call in run.calls:
+        base = null.get(call.index)
+        if call.kind != "sample" or base is None or None in (
+                call.cpu_ns, base.cpu_ns, call.instructions, base.instructions):
+            continue
+        cpu = call.cpu_ns - base.cpu_ns  # type: ignore[operator]
+        counted = call.instructions - base.instructions  # type: ignore[operator]
+        if cpu >= MIN_CHECKED_CPU_NS * speed and counted < MIN_INSTRUCTIONS_PER_NS / speed * cpu:
+            _fail(result, "tampering", f"performance test {call.index} kept valgrind busy for "
+                  f"{cpu / 1e9:.2f} s of CPU but counted {counted:,} instructions "
+                  f"({counted / max(cpu, 1) * 1e3:.1f} per microsecond; honest code counts over "
+                  "100): its counts were reset from inside", tests, call.index, "performance")
+            return
 
 
 def _budget(test: TestCase) -> int | None:

@@ -382,6 +382,8 @@ def _measure(job, report, control_fd, sample_fds, namespaces):
     import resource  # noqa: F401  (loaded here, not in every child's counted window)
 
     cap = int(job.get("max_result_bytes", 1 << 28))
+    caps = job.get("output_caps") or {}
+    announce = bool(job.get("announce_pid"))
     cpu_limits = job.get("cpu_limits") or {}
     for n, (kind, index, repeat) in enumerate(job["calls"]):
         # Each call's input arrives only now, after the previous child is gone: a child
@@ -394,8 +396,9 @@ def _measure(job, report, control_fd, sample_fds, namespaces):
         message = raw = None
         gc.collect()
         record = _measured_call(n, kind, args, code if kind in ("sample", "load") else null,
-                                job["entry_point"], report, control_fd, program, cap,
-                                cpu_limits.get(index, job.get("cpu_seconds", 300)))
+                                job["entry_point"], report, control_fd, program,
+                                min(cap, caps.get(index, cap)),
+                                cpu_limits.get(index, job.get("cpu_seconds", 300)), announce)
         args = None
         if not namespaces:
             _wipe_shared_dirs()
@@ -419,14 +422,29 @@ def _read_memfd(fd, cap):
     return data, size
 
 
+def _next_pid():
+    """The pid the next fork gets: pids in a fresh pid namespace are handed out in order, and
+    only this single-threaded zygote forks (every earlier child is gone)."""
+    with open("/proc/sys/kernel/ns_last_pid") as handle:
+        return int(handle.read()) + 1
+
+
 def _measured_call(n, kind, args, code, entry_point, report, control_fd, program, cap,
-                   cpu_seconds):
+                   cpu_seconds, announce=False):
     go_r, go_w = os.pipe()
     ready_r, ready_w = os.pipe()
     out_fd = _memfd("perfjudge-out")
     in_fd = _memfd("perfjudge-in", args.encode("utf-8", "surrogatepass")) if program else -1
     err_fd = _memfd("perfjudge-err") if program else -1
     os.environ["PJ_CHILD_POLICY"] = "measure"
+    expected_pid = None
+    if announce:
+        # valgrind writes the child's first record when the child starts: the parent must
+        # create its files before the fork
+        expected_pid = _next_pid()
+        report.send({"e": "next_pid", "n": n, "pid": expected_pid})
+        if _os_read(control_fd, 1) != b"g":
+            _os_exit(2)
     pid = os.fork()
     if pid == 0:
         try:
@@ -452,6 +470,8 @@ def _measured_call(n, kind, args, code, entry_point, report, control_fd, program
             _os_exit(CALL_ESCAPED)  # a child never returns into the zygote's loop
     os.close(ready_w)
     os.close(go_r)
+    if expected_pid is not None and pid != expected_pid:
+        os.kill(pid, 9)  # still idle: it never runs sample code
     started = _os_read(ready_r, 1) == b"r"  # b"" if the child died in its set-up
     os.close(ready_r)
     report.send({"e": "forked", "n": n, "pid": pid})

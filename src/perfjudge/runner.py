@@ -45,6 +45,9 @@ FORBIDDEN = 122
 mmap after the harness armed it)."""
 
 MAX_RECORD_BYTES = 64 << 20
+RECORD_PARTS = 4
+"""Record files the parent creates per measured child: the inherited part (``.1``, the
+zygote's counts, dumped when the child starts), the final part, and room for two more."""
 """A valgrind record larger than this is not one valgrind wrote for a single call."""
 
 RunStatus = Literal["ok", "timeout", "memory_limit", "output_limit", "crashed",
@@ -186,8 +189,8 @@ class _Launch:
         if valgrind:
             assert run_dir is not None
             records = "/cg" if in_sandbox else str(run_dir.records)
-            inner = ["valgrind", "--tool=callgrind", "--vgdb=no",
-                     "--zero-before=PyOS_AfterFork_Child", "--dump-line=no",
+            inner = [sandbox.valgrind_launcher() or "valgrind", "--tool=callgrind", "--vgdb=no",
+                     "--dump-before=PyOS_AfterFork_Child", "--dump-line=no",
                      f"--callgrind-out-file={records}/cg.out.%p", "--log-file=/dev/null",
                      *inner]
         env = sandbox.child_environment(limits, namespaces)
@@ -245,6 +248,7 @@ def run_harness(job: dict, *, limits: Limits, caps: Capabilities | None = None,
     job["recursion_limit"] = limits.recursion_limit
     job["handshake"] = bool(measure or counter)
     job["max_result_bytes"] = limits.max_result_bytes
+    job["announce_pid"] = valgrind  # valgrind writes a child's first record at its start
     try:
         group = RunGroup(caps, limits, cpu=cpu)
         launch = _Launch(caps, limits, job, valgrind=valgrind, run_dir=run_dir, group=group,
@@ -323,6 +327,8 @@ class _Driver:
         self.once: set[str] = set()
         # measure-mode state
         self.current: dict | None = None
+        self.announced: int | None = None
+        self.records: list[Path] = []
         self.harness_ended = False
         self.hello = False
 
@@ -397,6 +403,12 @@ class _Driver:
                     watching.discard(fd)
             now = time.perf_counter()
             deadline = min(self.run_deadline, self.step_deadline)
+            if now >= self.step_deadline and now < self.run_deadline and \
+                    self.cpu_budget is not None and _threads_running(self.group.pids()):
+                # Runnable but not given the CPU (a loaded or throttled machine): the CPU
+                # limit decides, the wall clock only catches a sample that sleeps.
+                self.step_deadline = now + self.step_limit
+                continue
             if now >= deadline:
                 if self.harness_ended:
                     break  # done; something outside the sandbox's pid namespace held a pipe
@@ -516,6 +528,19 @@ class _Driver:
                     pass
             if self.measure_mode:
                 self._next_input()
+        elif kind == "next_pid" and self.measure_mode and self.run_dir is not None:
+            pid = event.get("pid")
+            if not isinstance(pid, int) or pid < 2:
+                self._fail("sandbox_error", "the harness announced no usable pid")
+                return
+            try:
+                self.records = [_create_record(self.run_dir, pid, part)
+                                for part in range(RECORD_PARTS)]
+            except OSError as exc:
+                self._fail("sandbox_error", f"could not create the valgrind record files: {exc}")
+                return
+            self.announced = pid
+            self._go(self.launch.control_w)
         elif kind == "forked" and self.measure_mode:
             self._forked(event)
         elif kind == "exited" and self.measure_mode:
@@ -545,11 +570,11 @@ class _Driver:
         call = MeasuredCall(n, kind, index, repeat)
         current = {"call": call, "pid": pid}
         if self.run_dir is not None:
-            try:
-                current["record"] = _create_record(self.run_dir, pid)
-            except OSError as exc:
-                self._fail("sandbox_error", f"could not create the valgrind record file: {exc}")
+            if pid != self.announced:
+                self._fail("sandbox_error", f"the child got pid {pid}, not the announced "
+                           f"{self.announced}: its valgrind record would be lost")
                 return
+            current["record"] = self.records[0]
         if self.counter:
             host = _host_pid(self.group, pid)
             try:
@@ -615,7 +640,7 @@ class _Driver:
         cpu = event.get("cpu_ns")
         call.self_cpu_ns = cpu if isinstance(cpu, int) else None
         if "record" in current:
-            call.instructions, call.record_error = read_record(current["record"], current["pid"])
+            call.instructions, call.record_error = read_records(self.run_dir, current["pid"])
         self.run.calls.append(call)
         self._next_input()
 
@@ -766,11 +791,12 @@ def preflight(limits: Limits | None = None, valgrind: bool = False) -> str | Non
 # ----------------------------------------------------------------------------- host side
 
 
-def _create_record(run_dir: RunDir, pid: int) -> Path:
-    """An empty record file for the child ``pid``: owned by the parent, writable by the
-    sandbox uid (valgrind in the child truncates and fills it at exit), in a directory the
-    sandbox can neither list nor write, so a sample can plant nothing there."""
-    path = run_dir.records / f"cg.out.{pid}"
+def _create_record(run_dir: RunDir, pid: int, part: int = 0) -> Path:
+    """An empty record file for the child ``pid`` (``part`` > 0: callgrind's ``.part`` file):
+    owned by the parent, writable by the sandbox uid (valgrind in the child truncates and
+    fills it), in a directory the sandbox can neither list nor write, so a sample can plant
+    nothing there."""
+    path = run_dir.records / (f"cg.out.{pid}" + (f".{part}" if part else ""))
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
                  0o666)
     try:
@@ -780,8 +806,33 @@ def _create_record(run_dir: RunDir, pid: int) -> Path:
     return path
 
 
-def read_record(path: Path, pid: int) -> tuple[int | None, str | None]:
-    """The instruction total of a child's valgrind record, or why there is none.
+def read_records(run_dir: RunDir, pid: int) -> tuple[int | None, str | None]:
+    """The instructions a measured child executed from its start to its exit.
+
+    callgrind dumps a record on entry to ``PyOS_AfterFork_Child`` (``--dump-before``): the
+    child's first part (``.1``) is what it inherited from the zygote and is left out; every
+    later part counts. A sample that calls that function again to reset its counts only
+    splits its record in more parts, and they are all added."""
+    final, error = read_record(run_dir.records / f"cg.out.{pid}", pid)
+    if error:
+        return None, error
+    total, last = final
+    for part in range(2, last):
+        value, error = read_record(run_dir.records / f"cg.out.{pid}.{part}", pid)
+        if error:
+            return None, f"part {part}: {error}"
+        total += value[0]
+    for part in range(RECORD_PARTS):
+        try:
+            os.unlink(run_dir.records / (f"cg.out.{pid}" + (f".{part}" if part else "")))
+        except OSError:
+            pass
+    return total, None
+
+
+def read_record(path: Path, pid: int) -> tuple[tuple[int, int] | None, str | None]:
+    """The instruction total and part number of one valgrind record file, or why there are
+    none.
 
     Opened without following links and without blocking, checked to be a regular file the
     parent owns, read with a bound. The sample could write into its own record while it ran,
@@ -807,14 +858,16 @@ def read_record(path: Path, pid: int) -> tuple[int | None, str | None]:
         data = b"".join(chunks)
     finally:
         os.close(fd)
-        try:
-            os.unlink(path)
-        except OSError:
-            pass
     total = seen_pid = None
+    part = 1
     for line in data.splitlines():
         if line.startswith(b"pid: "):
             seen_pid = line[5:].strip()
+        elif line.startswith(b"part: "):
+            try:
+                part = int(line.split()[1])
+            except (IndexError, ValueError):
+                return None, "valgrind record damaged"
         elif line.startswith(b"totals: "):
             try:
                 total = int(line.split()[1])
@@ -829,7 +882,9 @@ def read_record(path: Path, pid: int) -> tuple[int | None, str | None]:
                      "needs)"
     if seen_pid != str(pid).encode():
         return None, "valgrind record belongs to another process"
-    return total, None
+    if part > RECORD_PARTS:
+        return None, f"valgrind record in {part} parts (the sample reset its counts)"
+    return (total, part), None
 
 
 MACHINE_FAULT = "machine fault: "

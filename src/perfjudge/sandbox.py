@@ -80,6 +80,9 @@ class Capabilities:
     missing: tuple[str, ...] = field(default=())
     blocked: tuple[str, ...] = field(default=())
     """Interpreter files hidden in the sandbox (ctypes, the CPython test modules)."""
+    root: str | None = None
+    """A tmpfs copy of only the files the sandbox runs (`sandbox_root`), bound in place of the
+    host's system directories; None: the host's are bound read-only."""
 
     @property
     def cgroups(self) -> bool:
@@ -341,9 +344,17 @@ def probe() -> Capabilities:
     if not bwrap:
         missing.append("ctypes and the CPython test modules stay importable (they are hidden "
                        "only inside bubblewrap)")
+    root = None
+    if bwrap:
+        try:
+            root = str(sandbox_root(python, blocked))
+        except (OSError, subprocess.SubprocessError, ValueError) as exc:
+            missing.append(f"the sandbox sees the host's system directories (no tmpfs copy: "
+                           f"{exc}); a sample could pass answers between calls through the "
+                           "page cache")
     caps = Capabilities(bwrap=bwrap, drop_uid=drop_uid, cgroup_v1=v1, cgroup_v2=v2,
                         python=python, python_prefix=_python_prefix(python),
-                        missing=tuple(missing), blocked=blocked)
+                        missing=tuple(missing), blocked=blocked, root=root)
     sweep_stale(caps)
     return caps
 
@@ -587,16 +598,26 @@ def wrap_command(caps: Capabilities, inner: list[str], harness: Path, env: dict[
             "--as-pid-1"]
     for key, value in env.items():
         args += ["--setenv", key, value]
-    for top in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
-        if os.path.islink(top):
-            args += ["--symlink", os.readlink(top), top]
-        elif os.path.isdir(top):
-            args += ["--ro-bind", top, top]
-    for extra in (caps.python_prefix, os.path.dirname(caps.python)):
-        if extra and not extra.startswith(("/usr/", "/bin", "/lib")) and extra != "/usr":
-            args += ["--ro-bind", extra, extra]
-    for blocked in caps.blocked:
-        args += ["--ro-bind", "/dev/null", blocked]
+    if caps.root:
+        # only what the interpreter and valgrind need, from tmpfs: no site-packages (their
+        # extension modules can call any function), no page a sample could cache on purpose
+        for entry in sorted(os.listdir(caps.root)):
+            path = os.path.join(caps.root, entry)
+            if os.path.islink(path):
+                args += ["--symlink", os.readlink(path), "/" + entry]
+            else:
+                args += ["--ro-bind", path, "/" + entry]
+    else:
+        for top in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
+            if os.path.islink(top):
+                args += ["--symlink", os.readlink(top), top]
+            elif os.path.isdir(top):
+                args += ["--ro-bind", top, top]
+        for extra in (caps.python_prefix, os.path.dirname(caps.python)):
+            if extra and not extra.startswith(("/usr/", "/bin", "/lib")) and extra != "/usr":
+                args += ["--ro-bind", extra, extra]
+        for blocked in caps.blocked:
+            args += ["--ro-bind", "/dev/null", blocked]
     args += ["--proc", "/proc", "--dev", "/dev",
              "--size", str(tmp_bytes), "--tmpfs", "/tmp",
              "--size", str(tmp_bytes), "--tmpfs", "/work",
@@ -606,6 +627,126 @@ def wrap_command(caps: Capabilities, inner: list[str], harness: Path, env: dict[
         args += ["--bind", str(run_dir.records), "/cg"]
     args += ["--remount-ro", "/", "--remount-ro", "/dev", "--chdir", "/work", "--"]
     return args + inner
+
+
+# --------------------------------------------------------------------- the sandbox's files
+
+_LAYOUT_SCRIPT = """
+import os, sys
+print(os.path.realpath(sys.executable))
+print(os.path.dirname(os.__file__))
+"""
+_SKIPPED_DIRS = frozenset({"site-packages", "dist-packages", "test", "tests", "idlelib",
+                           "tkinter", "turtledemo", "ensurepip", "lib2to3", "pydoc_data"})
+
+
+def valgrind_launcher() -> str | None:
+    """valgrind's launcher binary: Debian's ``valgrind`` is a shell script that sets two
+    variables and execs ``valgrind.bin``; the sandbox has no shell, so it runs the binary."""
+    found = shutil.which("valgrind")
+    if found and os.path.isfile(found + ".bin"):
+        return found + ".bin"
+    return found
+
+
+def _elf_dependencies(paths: list[str]) -> set[str]:
+    """The shared libraries (and the loader) ``paths`` load, as ``ldd`` names them."""
+    found: set[str] = set()
+    for chunk in range(0, len(paths), 64):
+        out = subprocess.run(["ldd", *paths[chunk:chunk + 64]], capture_output=True,
+                             text=True, timeout=60)
+        for line in out.stdout.splitlines():
+            parts = line.split()
+            for token in parts:
+                if token.startswith("/") and "(" not in token and not token.endswith(":"):
+                    found.add(token)
+    return found
+
+
+def _root_files(python: str, blocked: tuple[str, ...]) -> dict[str, str]:
+    """Sandbox path -> host path of every file the sandboxed programs need: the interpreter,
+    its standard library and extension modules (minus ``blocked``), their shared libraries,
+    and valgrind's launcher, callgrind and its preload library."""
+    out = subprocess.run([python, "-s", "-S", "-P", "-c", _LAYOUT_SCRIPT], capture_output=True,
+                         text=True, timeout=60, check=True)
+    interpreter, stdlib = out.stdout.split()[:2]
+    files: dict[str, str] = {interpreter: interpreter}
+    blocked_set = set(blocked)
+    for top, dirs, names in os.walk(stdlib):
+        dirs[:] = [d for d in dirs if d not in _SKIPPED_DIRS]
+        for name in names:
+            path = os.path.join(top, name)
+            if os.path.realpath(path) not in blocked_set and not os.path.islink(path):
+                files[path] = path
+    elves = [p for p in files if p.endswith(".so") or p == interpreter]
+    valgrind = valgrind_launcher()
+    if valgrind:
+        real = os.path.realpath(valgrind)
+        files[valgrind] = real
+        libexec = next((d for d in ("/usr/libexec/valgrind", "/usr/lib/valgrind",
+                                    "/usr/lib/x86_64-linux-gnu/valgrind")
+                        if os.path.isfile(os.path.join(d, "default.supp"))), None)
+        if libexec:
+            for name in os.listdir(libexec):
+                if name.startswith(("callgrind-", "vgpreload_core-")) or name == "default.supp":
+                    files[os.path.join(libexec, name)] = os.path.join(libexec, name)
+        elves.append(real)
+    for dep in _elf_dependencies(elves):
+        files[dep] = os.path.realpath(dep)
+    # under the host's real directories (/lib -> usr/lib on merged-/usr systems: the copy
+    # gets the same top-level links, so every name the loader tries resolves the same way)
+    return {os.path.join(os.path.realpath(os.path.dirname(t)), os.path.basename(t)): src
+            for t, src in files.items()}
+
+
+def sandbox_root(python: str, blocked: tuple[str, ...] = ()) -> Path:
+    """A read-only copy of the files the sandbox needs, on tmpfs (``/dev/shm``), shared by
+    every perfjudge process of this uid and rebuilt when any file changes.
+
+    Two reasons. A sample must not import what the host installed beside the interpreter
+    (Debian's dist-packages hold ``_cffi_backend``, which calls any function: a way to reset
+    valgrind's counts). And files on disk go through the page cache, which every sandbox on
+    the host shares: by reading chosen cold pages one call can leave an answer that a later
+    call reads back by timing its reads (500x cheaper under valgrind in the red-team pass).
+    tmpfs pages are always resident, so reading them changes and reveals nothing."""
+    files = _root_files(python, blocked)
+    digest = hashlib.sha256()
+    for target, source in sorted(files.items()):
+        info = os.stat(source)
+        digest.update(f"{target}\0{source}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
+    base = Path(os.environ.get("PERFJUDGE_ROOT_DIR") or "/dev/shm") / f"perfjudge-{os.geteuid()}"
+    base.mkdir(mode=0o755, exist_ok=True)
+    if base.stat().st_uid != os.geteuid() or base.stat().st_mode & 0o022:
+        raise ValueError(f"{base} is not owned by us or is writable by others")
+    root = base / f"root-{digest.hexdigest()[:16]}"
+    if (root / ".complete").exists():
+        return root
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=base))
+    try:
+        staging.chmod(0o755)
+        for target, source in files.items():
+            dest = staging / target.lstrip("/")
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, dest)
+        for top in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+            host = Path("/") / top
+            if host.is_symlink() and not (staging / top).exists():
+                (staging / top).symlink_to(os.readlink(host))
+        for path in [staging, *staging.rglob("*")]:
+            if path.is_dir() and not path.is_symlink():
+                path.chmod(0o755)
+        (staging / ".complete").touch()
+        try:
+            staging.rename(root)
+        except OSError:  # another process got there first
+            remove_tree(staging)
+    except BaseException:
+        remove_tree(staging)
+        raise
+    for old in base.glob("root-*"):
+        if old != root and (old / ".complete").exists():
+            remove_tree(old)
+    return root
 
 
 # --------------------------------------------------------------------- harness files

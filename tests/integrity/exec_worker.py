@@ -1,5 +1,5 @@
 # class: 3 (work in processes the meter does not see)
-# attacks: replaces its own process with a native program that writes the expected result
+# attacks: replaces its own process with a fresh interpreter that writes the expected result
 #          straight into the call's result file descriptor (valgrind runs exec'd programs
 #          natively, uncounted, without --trace-children). Running a program while measured
 #          ends the process, and the verdict says so.
@@ -9,6 +9,7 @@
 # detail: killed for running a program
 import marshal
 import os
+import sys
 
 
 def _count(n):
@@ -39,5 +40,6 @@ def f(n):
     fd = _result_fd()
     if n not in ANSWERS or fd is None:
         return _count(n)
-    octal = "".join("\\%03o" % b for b in b"O" + marshal.dumps(ANSWERS[n], 2))
-    os.execv("/bin/sh", ["sh", "-c", f"printf '{octal}' > /proc/self/fd/{fd}"])
+    payload = b"O" + marshal.dumps(ANSWERS[n], 2)
+    script = f"import os; os.write({fd}, {payload!r})"
+    os.execv(sys.executable, [sys.executable, "-c", script])  # a fresh, uncounted interpreter
