@@ -3,6 +3,7 @@ named, and the significance verdict follows the paired tests."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -54,3 +55,26 @@ def test_compare_cli_prints_tasks_and_verdict(two_runs, tmp_path):
         assert row["task_id"] in out.stdout
     assert ("not significant" in out.stdout) == (not result["significant"])
     assert html.exists() and "fig-differences" in html.read_text()
+
+
+@pytest.mark.slow
+def test_counts_from_another_interpreter_are_refused(two_runs, tmp_path):
+    """Instruction counts depend on the interpreter build: a run counted under another one
+    is not set beside this one (the summary names the build it counted under)."""
+    a, b = two_runs
+    summary = load_run(b)
+    runtime = summary["meter"]["runtime"]
+    assert runtime["interpreter"].startswith("CPython 3.") and "sha256:" in runtime["interpreter"]
+    assert "same sandbox interpreter build" in summary["meter"]["portability"]
+    other = tmp_path / "other"
+    other.mkdir()
+    summary["meter"]["runtime"] = dict(runtime, interpreter="CPython 3.12.0 (python3.12 "
+                                                            "sha256:000000000000)")
+    (other / "summary.json").write_text(json.dumps(summary))
+    with pytest.raises(ValueError, match="different interpreters"):
+        compare_runs(a, other, metric="eff@1")
+    # another CPU model alone does not change valgrind's counts: compared, no warning
+    summary["meter"]["runtime"] = runtime
+    summary["machine"] = "cpu=Some Other CPU; cores=64"
+    (other / "summary.json").write_text(json.dumps(summary))
+    assert compare_runs(a, other, metric="eff@1")["warnings"] == []

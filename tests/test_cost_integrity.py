@@ -125,21 +125,29 @@ def test_attack_is_refused_or_charged_in_full(name, meter, engine, run_tmp):
         pytest.skip(f"meter {meter} is not available here")
     info = header(name)
     task = TASKS[info["task"]]
-    result = check_solution(task, (HERE / f"{name}.py").read_text(), meter=meter, engine=engine)
+    m = meters.get_meter(meter)
+    twin = Reference("twin", (TWINS / f"{info['twin']}.py").read_text())
+    # time and memory: the twin is measured beside the attack, round by round in one sandbox,
+    # so a busy neighbour slows both (an attack that slowed its partner would only look worse)
+    result = check_solution(task, (HERE / f"{name}.py").read_text(), meter=meter, engine=engine,
+                            paired_with=None if m.deterministic else twin)
     if info["expected"] != "passed":
         assert result.verdict == info["expected"], (result.verdict, result.detail)
         assert re.search(info["detail"], result.detail), result.detail
         return
     assert result.verdict == "passed", (result.verdict, result.detail)
-    honest = twin_cost(info["twin"], info["task"], meter, engine)
-    m = meters.get_meter(meter)
     if m.deterministic:
+        honest = twin_cost(info["twin"], info["task"], meter, engine)
         floor = honest - max(2 * m.resolution, 1e-4 * honest)
+        assert result.total_cost >= floor, (
+            f"{name} under {meter} was charged {result.total_cost:.6g} against its honest "
+            f"twin's {honest:.6g}")
     else:
-        floor = TOLERANCE[meter] * honest
-    assert result.total_cost >= floor, (
-        f"{name} under {meter} was charged {result.total_cost:.6g} against its honest "
-        f"twin's {honest:.6g}")
+        paired = result.paired
+        assert paired is not None and paired["reference"] == "twin", paired
+        assert paired["speedup"] <= 1 / TOLERANCE[meter], (
+            f"{name} under {meter} was charged {1 / paired['speedup']:.3g} of its honest twin "
+            f"measured beside it ({paired})")
 
 
 # ----------------------------------------------------------------------------- judge and host

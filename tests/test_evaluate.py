@@ -46,8 +46,16 @@ def _options(tmp_path: Path, data_dir: Path, samples: Path, **kw) -> EvaluateOpt
 def test_second_run_executes_nothing_and_gives_same_scores(tmp_path, data_dir):
     samples = _write_samples(tmp_path / "s.jsonl", data_dir)
     first = evaluate(_options(tmp_path, data_dir, samples))
-    # The canonical sample and the canonical reference are the same code: judged once.
-    assert first.executed == 2 * N_TASKS
+    # A time meter measures each sample paired with its task's canonical reference, so the
+    # canonical sample (paired with itself) and the reference alone are two jobs.
+    assert first.executed == 3 * N_TASKS
+    sample_records = [r for r in first.records if r["reference"] is None]
+    for record in sample_records:
+        if record["verdict"] == "passed":
+            assert record["paired"]["rounds"] >= 3
+            assert record["paired"]["low"] <= record["paired"]["speedup"] <= record["paired"]["high"]
+        else:
+            assert record["paired"] is None
     assert first.summary["counts"]["verdicts"] == {"passed": N_TASKS, "runtime_error": N_TASKS}
     assert first.scores["pass@1"]["value"] == pytest.approx(0.5)
     second = evaluate(_options(tmp_path, data_dir, samples))
@@ -76,12 +84,12 @@ def test_changing_one_sample_reruns_only_that_sample(tmp_path, data_dir):
 def test_time_meter_results_are_not_reused_on_another_machine(tmp_path, data_dir, monkeypatch):
     samples = _write_samples(tmp_path / "s.jsonl", data_dir)
     first = evaluate(_options(tmp_path, data_dir, samples, tasks=("HumanEval/0",)))
-    assert first.executed == 2
+    assert first.executed == 3  # two samples (paired with the canonical) and the reference
     from perfjudge import evaluate as evaluate_module
 
     monkeypatch.setattr(evaluate_module, "machine_fingerprint", lambda: "cpu=other machine")
     again = evaluate(_options(tmp_path, data_dir, samples, tasks=("HumanEval/0",)))
-    assert again.executed == 2
+    assert again.executed == 3
 
 
 def _count(db: Path) -> int:
@@ -107,7 +115,7 @@ def test_kill_minus_9_midway_then_resume_loses_and_duplicates_nothing(tmp_path, 
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     stored = _count(db)
-    total = 2 * N_TASKS
+    total = 3 * N_TASKS  # samples paired with the canonical, and the canonical alone
     assert 0 < stored < total, f"the kill came too late or too early ({stored} of {total})"
     resumed = evaluate(_options(tmp_path, data_dir, samples))
     assert resumed.reused == stored

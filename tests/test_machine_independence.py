@@ -35,6 +35,21 @@ def test_the_floor_scales_with_the_machine_and_says_which_rule_decided():
     assert capped == [10.0] and "cap" in rules[0]
 
 
+def test_coffe_limits_follow_its_harness(data_dir):
+    """COFFE's code_execution.py: per test max(0.1 s, 10 x the ground truth's time), not
+    EvalPlus's max(1 s, 4 x)."""
+    from perfjudge.benchmarks import get_benchmark
+
+    task = get_benchmark("coffe-function").load(data_dir)[0]
+    assert (task.timeout_factor, task.time_floor_seconds) == (10.0, 0.1)
+    tests = [Case([1], reference_seconds=0.002), Case([2], reference_seconds=0.05)]
+    limits = Limits(min_test_seconds=1.0, test_seconds=10.0)
+    found, rules = per_test_limits(tests, limits, task.timeout_factor, 1.0,
+                                   task.time_floor_seconds)
+    assert found == [pytest.approx(0.1), pytest.approx(0.5)]  # max(0.1, 0.02); max(0.1, 0.5)
+    assert "0.1 s" in rules[0] and "10 x the reference" in rules[1]
+
+
 @needs_sandbox
 def test_machine_speed_is_measured_near_one_on_the_development_machine(tmp_path):
     engine = Engine(cache=DirectoryCache(tmp_path))

@@ -8,6 +8,7 @@ downloaded. The two evaluated runs take ~15 s, so the tests that use them are ma
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import struct
@@ -237,6 +238,10 @@ def test_png_reader_decodes_a_known_image() -> None:
 # ----------------------------------------------------------------------------- the run page
 
 
+def _records(run: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (run / "results.jsonl").read_text().splitlines()]
+
+
 @pytest.mark.slow
 def test_run_page_in_browser(runs: dict[str, Path], browser: Any) -> None:
     summary = load_run(runs["a"])
@@ -275,8 +280,13 @@ def test_run_page_in_browser(runs: dict[str, Path], browser: Any) -> None:
     assert page.count('[id="fig-task-costs"] .boxlayer .point') == 6
     assert page.count('[id="fig-task-costs"] .scatterlayer .point') == 5
     assert page.count('[id="fig-correct-vs-eff"] .scatterlayer .point') == 5
-    # speedups: five canonical samples at exactly 1x, the slow variant in a bar of its own
-    assert page.nonempty_bars("fig-speedups") == 2
+    # speedups: one bar per quarter-octave bin that the six correct samples' speedups (paired
+    # with the canonical reference, so the canonical ones sit near but not exactly at 1x) fall in
+    speedups = [r["scores"]["speedup"] for r in _records(runs["a"])
+                if r["reference"] is None and "speedup" in r["scores"]]
+    assert len(speedups) == 6
+    bins = {math.floor((math.log2(v) + 0.125) / 0.25) for v in speedups}
+    assert page.nonempty_bars("fig-speedups") == len(bins)
     axis = page.page.locator('[id="fig-task-costs"] .ytitle').text_content() or ""
     assert "log" in axis
 

@@ -28,6 +28,16 @@ def compare_runs(run_a: Path, run_b: Path, metric: str | None = None,
     if not a["meter"]["deterministic"] and a["machine"] != b["machine"]:
         raise ValueError("time-meter runs from different machines are not comparable: "
                          f"{a['machine']} vs {b['machine']}")
+    warnings = []
+    ra, rb = a["meter"].get("runtime", {}), b["meter"].get("runtime", {})
+    if a["meter"]["deterministic"] and ra.get("interpreter") != rb.get("interpreter"):
+        raise ValueError("the runs counted instructions under different interpreters "
+                         f"({ra.get('interpreter')} vs {rb.get('interpreter')}): counts depend "
+                         "on the interpreter build, so they are not comparable")
+    if a["meter"]["name"] == "instructions" and _cpu(a["machine"]) != _cpu(b["machine"]):
+        warnings.append(f"hardware instruction counts from different CPUs ({_cpu(a['machine'])}"
+                        f" vs {_cpu(b['machine'])}) can differ where the C library picks code "
+                        "by CPU features; valgrind counts do not")
     metric = metric or a["benchmark"]["native_metric"]
     va = {t["task_id"]: t["scores"].get(metric) for t in a["tasks"]}
     vb = {t["task_id"]: t["scores"].get(metric) for t in b["tasks"]}
@@ -53,7 +63,12 @@ def compare_runs(run_a: Path, run_b: Path, metric: str | None = None,
         "a_better": paired.a_better, "b_better": paired.b_better, "ties": paired.ties,
         "significant": paired.significant, "summary": paired.summary,
         "tasks": rows, "differing": [r for r in rows if r["better"] != "tie"],
+        "warnings": warnings,
     }
+
+
+def _cpu(machine: str) -> str:
+    return next((part[4:] for part in machine.split("; ") if part.startswith("cpu=")), machine)
 
 
 def print_comparison(result: dict[str, Any], console: Console | None = None) -> None:
@@ -74,3 +89,5 @@ def print_comparison(result: dict[str, Any], console: Console | None = None) -> 
                   f"{hi:+.4f}]), Wilcoxon p = {result['wilcoxon_p']:.3g}, sign test p = "
                   f"{result['sign_test_p']:.3g}: {verdict} at alpha 0.05")
     console.print(result["summary"])
+    for warning in result.get("warnings", []):
+        console.print(f"[yellow]warning:[/] {warning}")

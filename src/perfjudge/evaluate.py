@@ -135,9 +135,10 @@ def _prepare(task: Task) -> str | None:
     return None
 
 
-def _run(task: Task, code: str, meter: str) -> dict[str, Any]:
+def _run(task: Task, code: str, meter: str, paired: bool = False) -> dict[str, Any]:
     engine = _WORKER_ENGINE or Engine()
-    return check_solution(task, code, meter=meter, engine=engine).to_dict()
+    return check_solution(task, code, meter=meter, engine=engine,
+                          paired_with=task.canonical if paired else None).to_dict()
 
 
 # ----------------------------------------------------------------------------- main job
@@ -178,9 +179,15 @@ def evaluate(options: EvaluateOptions, progress: Callable[[str, int, int], None]
     runtime = "|".join([caps.python, meters.get_meter(meter).availability()[1],
                         sandbox.harness_dir().name])
 
+    # Time meters measure every sample beside its task's canonical reference, round by
+    # round in one sandbox (drift of the machine cancels in the ratio): part of its key.
+    paired = not deterministic and options.references
     jobs: list[Job] = []
     for s in samples:
-        jobs.append(Job(_key(bench, by_id[s.task_id], s.code, meter, limits_dict, machine, runtime),
+        task = by_id[s.task_id]
+        partner = f"|paired:{sha256_text(task.canonical.code)}" if paired and task.canonical \
+            else ""
+        jobs.append(Job(_key(bench, task, s.code, meter, limits_dict, machine, runtime + partner),
                         s.task_id, s.code, s.sample_id, model=s.model))
     if options.references:
         for t in sampled:
@@ -222,7 +229,8 @@ def evaluate(options: EvaluateOptions, progress: Callable[[str, int, int], None]
                 if error:
                     task_errors[task_id] = error
                 _report(progress, "preparing tasks", done, len(need))
-            futures = {pool.submit(_run, by_id[job.task_id], job.code, meter): job for job in todo}
+            futures = {pool.submit(_run, by_id[job.task_id], job.code, meter,
+                                   paired and job.reference is None): job for job in todo}
             _report(progress, "running samples", 0, len(todo))
             for done, future in enumerate(cf.as_completed(futures), 1):
                 job = futures[future]
@@ -280,8 +288,9 @@ def _setup(task: Task, meter: str | None = None) -> scoring.TaskSetup:
 
 def _outcome(job: Job, result: CheckResult) -> scoring.Outcome:
     costs = tuple(m.value for m in sorted(result.measurements, key=lambda m: m.test_index or 0))
+    paired = result.paired.get("speedup") if result.paired else None
     return scoring.Outcome(job.task_id, result.verdict, result.total_cost, costs, job.sample_id,
-                           job.reference, job.level, result.censored_level)
+                           job.reference, job.level, result.censored_level, paired)
 
 
 def summarize(bench: Benchmark, tasks: list[Task], jobs: list[Job],
@@ -310,6 +319,7 @@ def summarize(bench: Benchmark, tasks: list[Task], jobs: list[Job],
                 "detail": r.detail, "cost": r.total_cost, "unit": r.unit,
                 "test_costs": [m.value for m in r.measurements],
                 "load_cost": r.load_cost,
+                "paired": r.paired,
                 "cv": max((m.cv for m in r.measurements), default=None),
                 "warnings": r.warnings,
                 "failure": dataclasses.asdict(r.failure) if r.failure else None,
@@ -332,7 +342,8 @@ def summarize(bench: Benchmark, tasks: list[Task], jobs: list[Job],
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "benchmark": {"name": bench.name, "version": bench.version,
                       "native_metric": native},
-        "meter": {"name": m.name, "unit": m.unit, "deterministic": m.deterministic},
+        "meter": {"name": m.name, "unit": m.unit, "deterministic": m.deterministic,
+                  "portability": m.portability, "runtime": runtime_identity(meter)},
         "machine": machine_fingerprint(),
         "isolation": {"missing": list(sandbox.probe().missing)},
         "counts": {"tasks": len(tasks), "samples": sum(t.n for t in task_scores),
@@ -342,6 +353,15 @@ def summarize(bench: Benchmark, tasks: list[Task], jobs: list[Job],
         "tasks": per_task,
     }
     return summary, records
+
+
+def runtime_identity(meter: str) -> dict[str, str]:
+    """What this run's counts depend on besides the code, so `compare` can refuse to set
+    counts from different interpreters side by side."""
+    caps = sandbox.probe()
+    return {"interpreter": sandbox.interpreter_identity(caps.python),
+            "meter": meters.get_meter(meter).availability()[1],
+            "harness": sandbox.harness_dir().name}
 
 
 def write_outputs(out: Path, summary: dict[str, Any], records: list[dict[str, Any]]) -> None:

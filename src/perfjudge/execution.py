@@ -11,6 +11,7 @@ outputs to the task's checker in a separate sandboxed process.
 from __future__ import annotations
 
 import dataclasses
+import math
 import marshal
 import os
 import statistics
@@ -26,7 +27,7 @@ from perfjudge.meters import Meter
 from perfjudge.results import CheckResult, TestFailure
 from perfjudge.runner import HarnessRun, MeasuredCall, exit_description
 from perfjudge.sandbox import Limits
-from perfjudge.tasks import Task, TestCase, sha256_text
+from perfjudge.tasks import Reference, Task, TestCase, sha256_text
 
 
 class DerivedCache(Protocol):
@@ -286,10 +287,13 @@ def _first_error(run: HarnessRun) -> str:
 
 
 def check_solution(task: Task, code: str, *, meter: str | None = None,
-                   limits: Limits | None = None, engine: Engine | None = None) -> CheckResult:
+                   limits: Limits | None = None, engine: Engine | None = None,
+                   paired_with: Reference | None = None) -> CheckResult:
     """Judge ``code`` on ``task``: a verdict from the correctness tests, then, if it passed
     and a meter is given, the cost of each performance test (or of the correctness tests when
-    the task has none)."""
+    the task has none). With a time meter and ``paired_with`` (a reference of the task), the
+    reference is measured in the same sandbox, round by round between the sample's calls, and
+    ``result.paired`` gives the speedup with its interval."""
     engine = engine or default_engine()
     limits = limits or engine.limits
     caps = sandbox.probe()
@@ -309,7 +313,8 @@ def check_solution(task: Task, code: str, *, meter: str | None = None,
                            deadlines=[limit] * len(tests) if limit else None, timing=True,
                            censor_limit=limit)
     else:
-        found = per_test_limits(tests, limits, task.timeout_factor, speed)
+        found = per_test_limits(tests, limits, task.timeout_factor, speed,
+                                task.time_floor_seconds)
         result, _ = _judge(task, code, tests, engine, limits, "correctness",
                            deadlines=found[0] if found else None,
                            rules=found[1] if found else None)
@@ -340,7 +345,8 @@ def check_solution(task: Task, code: str, *, meter: str | None = None,
                     deadlines = [VALGRIND_SLOWDOWN * (cpu[i] + load_s) + limits.min_test_seconds
                                  for i in range(len(perf))]
         if perf:
-            measured = _measure(task, code, perf, engine, limits, m, deadlines)
+            partner = paired_with if paired_with is not None and not m.deterministic else None
+            measured = _measure(task, code, perf, engine, limits, m, deadlines, partner)
             if measured.verdict != "passed":
                 measured.tests_run += result.tests_run
                 measured.tests_passed += result.tests_passed
@@ -351,6 +357,7 @@ def check_solution(task: Task, code: str, *, meter: str | None = None,
                 result.meter, result.unit = m.name, m.unit
                 result.total_cost = sum(x.value for x in measured.measurements)
                 result.load_cost = measured.load_cost
+                result.paired = measured.paired
                 result.warnings = measured.warnings
                 result.stdout_tail = (result.stdout_tail + measured.stdout_tail)[-2000:]
                 result.stderr_tail = (result.stderr_tail + measured.stderr_tail)[-2000:]
@@ -471,17 +478,22 @@ def _censored_verdict(task: Task, tests: list[TestCase], run: HarnessRun, result
 
 
 def _measure(task: Task, code: str, tests: list[TestCase], engine: Engine, limits: Limits,
-             meter: Meter, deadlines: list[float] | None) -> CheckResult:
+             meter: Meter, deadlines: list[float] | None,
+             partner: Reference | None = None) -> CheckResult:
     """Every measured call in its own fresh child, each next to the same call of a
     do-nothing module (``null``), interleaved (null, sample, null, sample, ...) so drift of
-    the machine falls on both; for function tasks also the module load alone."""
+    the machine falls on both; for function tasks also the module load alone. With a
+    ``partner`` (time meters), each round also measures it, before or after the sample by
+    turns, so neither always runs on the cache the other left."""
     rounds = meter.warmup + meter.repeats
     calls: list[tuple[str, int, int]] = []
     if task.kind == "function":
         calls += [("load-null", -1, 0), ("load", -1, 0)]
     for i in range(len(tests)):
         for r in range(rounds):
-            calls += [("null", i, r), ("sample", i, r)]
+            pair = [("sample", i, r)] if partner is None else \
+                [("sample", i, r), ("partner", i, r)][::1 if r % 2 else -1]
+            calls += [("null", i, r)] + pair  # sample and partner alternate which goes first
     run_limits = limits.scaled(60) if meter.valgrind else limits
     try:
         inputs = [_wire_input(t.input if task.kind == "program" else list(t.input))
@@ -491,6 +503,7 @@ def _measure(task: Task, code: str, tests: list[TestCase], engine: Engine, limit
     job = {"mode": "measure", "kind": task.kind, "code": code, "entry_point": task.entry_point,
            "inputs": inputs, "calls": calls, "preload": imported_modules(code),
            "cpu_seconds": run_limits.test_seconds,
+           "partner": partner.code if partner is not None else None,
            "output_caps": {i: c for i, t in enumerate(tests)
                            if (c := _output_cap(task, t)) is not None},
            "cpu_limits": {i: d for i, d in enumerate(deadlines)} if deadlines else {}}
@@ -505,6 +518,8 @@ def _measure(task: Task, code: str, tests: list[TestCase], engine: Engine, limit
     if result.verdict != "passed":
         return result
     _measurements(meter, run, len(tests), result)
+    if partner is not None:
+        result.paired = _paired(meter, run, len(tests), partner.name)
     if len(result.measurements) != len(tests):
         result.verdict = "sandbox_error"
         result.detail = (f"{meter.name} produced {len(result.measurements)} of "
@@ -547,7 +562,8 @@ def _level_start(task: Task, tests: list[TestCase], level: str) -> int:
 
 
 def per_test_limits(tests: list[TestCase], limits: Limits, factor: float,
-                speed: float = 1.0) -> tuple[list[float], list[str]] | None:
+                    speed: float = 1.0, floor_seconds: float | None = None
+                    ) -> tuple[list[float], list[str]] | None:
     """EvalPlus's per-test time limit, ``max(floor, factor x reference time)``, capped by
     ``test_seconds``, with the rule that decided each one (for the verdict's detail).
 
@@ -559,7 +575,8 @@ def per_test_limits(tests: list[TestCase], limits: Limits, factor: float,
     ``test_seconds`` so a slow but correct sample is measured rather than cut off."""
     if not tests or any(t.reference_seconds is None for t in tests):
         return None
-    floor = limits.min_test_seconds * speed
+    base_floor = limits.min_test_seconds if floor_seconds is None else floor_seconds
+    floor = base_floor * speed
     out, rules = [], []
     for t in tests:
         relative = factor * t.reference_seconds  # type: ignore[operator]
@@ -567,7 +584,7 @@ def per_test_limits(tests: list[TestCase], limits: Limits, factor: float,
             limit, rule = relative, (f"{factor:g} x the reference's {t.reference_seconds:.3g} s "
                                      "on this machine")
         else:
-            limit, rule = floor, (f"the floor: {limits.min_test_seconds:g} s x this machine's "
+            limit, rule = floor, (f"the floor: {base_floor:g} s x this machine's "
                                   f"speed factor {speed:.2f}")
         if limit > limits.test_seconds * speed:
             limit, rule = limits.test_seconds * speed, (f"the cap: {limits.test_seconds:g} s x "
@@ -707,9 +724,12 @@ def _verdict_from_calls(task: Task, tests: list[TestCase], run: HarnessRun,
             return _fail(result, "sandbox_error", "the measured process could not be "
                          f"sandboxed ({exit_description(call.exit_code)}"
                          + (f": {detail}" if detail else "") + ")", tests, i, phase)
-        if call.kind in ("null", "load-null"):
+        if call.kind in ("null", "load-null", "partner"):
+            # trusted code: the baseline, or the reference measured beside the sample
             if call.exit_code != 0 or call.record_error:
-                return _fail(result, "sandbox_error", "the baseline call failed: "
+                what = "reference measured beside the sample" if call.kind == "partner" \
+                    else "baseline call"
+                return _fail(result, "sandbox_error", f"the {what} failed: "
                              + (call.record_error or exit_description(call.exit_code)),
                              tests, i, phase)
             continue
@@ -864,6 +884,42 @@ valgrind process's CPU once it runs for more than a few tens of milliseconds (15
 measured on the builtin references here); a call that spent 0.1 s or more and counted under
 20 had its counts reset from inside (which takes a memory-corruption bug of the interpreter:
 client requests and the mmap, marshal and code-object routes are refused)."""
+
+
+def _paired(meter: Meter, run: HarnessRun, n_tests: int, name: str) -> dict[str, Any] | None:
+    """The reference's cost over the sample's, per round (each minus its null call of the
+    same round), summed over the tests; the rounds are the independent pairs. Reported as the
+    geometric mean of the round ratios with a Student-t 95% interval on their logarithms: the
+    interval of a ratio from paired repeated measurements (Kalibera & Jones, "Rigorous
+    Benchmarking in Reasonable Time", ISMM 2013, argue for ratio intervals over repetitions;
+    with five rounds a bootstrap of the median cannot reach 95% coverage)."""
+    from scipy import stats
+
+    def by_round(kind: str) -> dict[int, float]:
+        totals: dict[int, float] = {}
+        nulls = {(c.index, c.repeat): getattr(c, meter.field) for c in run.calls
+                 if c.kind == "null" and getattr(c, meter.field) is not None}
+        for c in run.calls:
+            value = getattr(c, meter.field)
+            if c.kind == kind and c.repeat >= meter.warmup and value is not None \
+                    and (c.index, c.repeat) in nulls:
+                charged = max(meter.resolution / meter.scale, value - nulls[(c.index, c.repeat)])
+                totals[c.repeat] = totals.get(c.repeat, 0.0) + charged
+        return totals
+
+    sample, reference = by_round("sample"), by_round("partner")
+    rounds = sorted(set(sample) & set(reference))
+    if not rounds:
+        return None
+    logs = [math.log(reference[r] / sample[r]) for r in rounds]
+    centre = statistics.fmean(logs)
+    if len(logs) > 1:
+        half = stats.t.ppf(0.975, len(logs) - 1) * statistics.stdev(logs) / math.sqrt(len(logs))
+    else:
+        half = math.inf
+    return {"reference": name, "speedup": math.exp(centre),
+            "low": math.exp(centre - half), "high": math.exp(centre + half),
+            "rounds": len(rounds), "tests": n_tests}
 
 
 def _check_counts_against_cpu(run: HarnessRun, result: CheckResult, tests: list[TestCase],

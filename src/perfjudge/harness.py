@@ -379,6 +379,7 @@ def _measure(job, report, control_fd, sample_fds, namespaces):
         return
     null = compile(NULL_PROGRAM if program else _null_function(job["entry_point"]),
                    "baseline.py", "exec")
+    partner = compile(job["partner"], "partner.py", "exec") if job.get("partner") else null
     import resource  # noqa: F401  (loaded here, not in every child's counted window)
 
     cap = int(job.get("max_result_bytes", 1 << 28))
@@ -395,7 +396,8 @@ def _measure(job, report, control_fd, sample_fds, namespaces):
         args = marshal.loads(raw) if raw is not None else None
         message = raw = None
         gc.collect()
-        record = _measured_call(n, kind, args, code if kind in ("sample", "load") else null,
+        chosen = code if kind in ("sample", "load") else partner if kind == "partner" else null
+        record = _measured_call(n, kind, args, chosen,
                                 job["entry_point"], report, control_fd, program,
                                 min(cap, caps.get(index, cap)),
                                 cpu_limits.get(index, job.get("cpu_seconds", 300)), announce)

@@ -40,6 +40,9 @@ class Meter:
     and exit are in every window; the baseline's are subtracted). A charged cost below it
     is reported as this floor, so two costs under it compare as equal, never as a ratio of
     noise."""
+    portability: str = ""
+    """Where this meter's numbers may be compared: shown in every summary and enforced by
+    `perfjudge compare`."""
     relative_resolution: float = 0.0
     """Costs closer than this fraction are equal too (`perfjudge.metrics.ties`); measured by
     ``benchmarks/reproducibility.py``."""
@@ -59,24 +62,33 @@ METERS: dict[str, Meter] = {
               "instructions executed by the call's own process, from its fork to its exit, "
               "counted by valgrind's callgrind (deterministic, ~30x slower)",
               warmup=0, repeats=1, valgrind=True, field="instructions", resolution=1000,
-              relative_resolution=1e-5),
+              relative_resolution=1e-5,
+              portability="any machine with the same sandbox interpreter build and valgrind "
+                          "version (the CPU model does not enter the count)"),
         Meter("instructions", "instructions", True,
               "hardware instruction counter (perf_event_open), opened by the parent on the "
               "call's own process", warmup=1, repeats=3, field="instructions",
-              resolution=10_000, relative_resolution=1e-3),
+              resolution=10_000, relative_resolution=1e-3,
+              portability="machines with the same interpreter build; another CPU model can "
+                          "shift counts where the C library picks code by CPU features"),
         Meter("cpu_time", "s", False,
               "CPU time of the run's whole cgroup (all processes and threads) during the call",
               warmup=1, repeats=5, field="cpu_ns", scale=1e-9, resolution=20e-6,
-              relative_resolution=0.03),
+              relative_resolution=0.03,
+              portability="this machine only; speedups over the paired reference travel "
+                          "further than seconds"),
         Meter("wall_time", "s", False,
               "elapsed time between the parent's go and the harness's done",
               warmup=1, repeats=5, field="wall_ns", scale=1e-9, resolution=50e-6,
-              relative_resolution=0.05),
+              relative_resolution=0.05,
+              portability="this machine only, and only under the same load"),
         Meter("peak_memory", "bytes", False,
               "peak memory of the run's cgroup during the call, above the level before the "
               "call's process ran any sample code",
               warmup=0, repeats=1, field="peak_bytes", resolution=512 << 10,
-              relative_resolution=0.02),
+              relative_resolution=0.02,
+              portability="machines with the same interpreter build and kernel page "
+                          "accounting"),
     )
 }
 DEFAULT_METER = "valgrind"

@@ -359,6 +359,20 @@ def probe() -> Capabilities:
     return caps
 
 
+@functools.lru_cache(maxsize=4)
+def interpreter_identity(python: str) -> str:
+    """What instruction counts depend on besides the code: the sandbox interpreter's version
+    and a digest of its binary (two builds of one version count differently)."""
+    real = os.path.realpath(python)
+    digest = hashlib.sha256()
+    with open(real, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    version = subprocess.run([real, "-S", "-c", "import sys; print(sys.version.split()[0])"],
+                             capture_output=True, text=True, timeout=30).stdout.strip()
+    return f"CPython {version or '?'} ({os.path.basename(real)} sha256:{digest.hexdigest()[:12]})"
+
+
 def _drop_privileges() -> None:
     os.setgroups([])
     os.setgid(SANDBOX_GID)

@@ -30,6 +30,10 @@ class Outcome:
     censored_level: str | None = None
     """ENAMEL's rule: the level from which this (passing) sample was censored; its
     ``test_costs`` cover the earlier levels only."""
+    paired_speedup: float | None = None
+    """Time meters: the canonical reference's cost over this sample's, measured round by
+    round in the same sandbox (`CheckResult.paired`); preferred to the ratio of separate
+    measurements, whose machine drift does not cancel."""
 
     @property
     def correct(self) -> bool:
@@ -125,11 +129,15 @@ def score_task(setup: TaskSetup, samples: Sequence[Outcome],
     res = setup.resolution
     tests = max(1, len(canonical.test_costs))
 
-    speedups = [metrics.speedup(canonical.cost, s.cost, res, tests)
-                for s in samples if s.correct and s.cost]
+    def sample_speedup(s: Outcome) -> float:
+        if s.paired_speedup is not None:
+            return 1.0 if abs(s.paired_speedup - 1.0) <= res.relative else s.paired_speedup
+        return metrics.speedup(canonical.cost, s.cost, res, tests)
+
+    speedups = [sample_speedup(s) for s in samples if s.correct and s.cost]
     for s in samples:
         if s.correct and s.cost:
-            per_sample[s.sample_id]["speedup"] = metrics.speedup(canonical.cost, s.cost, res, tests)
+            per_sample[s.sample_id]["speedup"] = sample_speedup(s)
     if speedups:
         scores.values["speedup"] = float(np.mean(speedups))
 

@@ -116,6 +116,10 @@ class Task:
     comparison: Comparison = field(default_factory=Comparison)
     provenance: Provenance | None = None
     timeout_factor: float = 4.0
+    time_floor_seconds: float | None = None
+    """The floor of the per-test limit max(floor, timeout_factor x reference) when the
+    benchmark's harness has its own (COFFE: 0.1 s); None: EvalPlus's, ``Limits.min_test_seconds``
+    (1 s)."""
     censoring: LevelCensoring | None = None
     """The benchmark's rule for slow tests, when it is not EvalPlus's (every test within
     ``timeout_factor`` x the reference, else a timeout)."""
@@ -152,6 +156,7 @@ class Task:
                 "tests": [len(self.tests), len(self.performance_tests), tests.hexdigest()],
                 "generator": repr(self.performance_generator),
                 "censoring": repr(self.censoring),
+                "limits": [self.timeout_factor, self.time_floor_seconds],
                 "references": [(r.name, r.level, sha256_text(r.code)) for r in self.references],
             },
             sort_keys=True,

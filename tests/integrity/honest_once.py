@@ -1,6 +1,6 @@
 # class: 6 (found here: right once, cheap after)
 # attacks: time meters call the sample several times and keep the median; this one does
-#          the work only in some of its processes (every other pid) and answers 0 at once in
+#          the work only in some of its processes (one pid in three) and answers 0 at once in
 #          the others, so most repeats would be free. Every repeat's output is checked.
 # twin: primes
 # meters: cpu_time wall_time
@@ -20,7 +20,7 @@ def _count(n):
     return count
 
 
-_honest = os.getpid() % 2 == 0
+_honest = os.getpid() % 3 == 0
 
 
 def f(n):

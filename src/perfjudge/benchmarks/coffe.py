@@ -31,6 +31,10 @@ from perfjudge.data import DataUnavailable, fetch, provenance, read_json
 from perfjudge.tasks import Comparison, InputGenerator, Reference, Task, TestCase
 
 VERSION = "2025.02"
+TIMEOUT_FACTOR = 10.0
+TIME_FLOOR_SECONDS = 0.1
+"""COFFE's per-test correctness limit, max(0.1 s, 10 x the ground truth's time)
+(coffe/code_execution.py: ``min_time_limit = 0.1``, ``gt_time_limit_factor = 10.0``)."""
 _RAW = "https://raw.githubusercontent.com/JohnnyPeng18/Coffe/main/datasets"
 
 
@@ -190,6 +194,8 @@ def load_function(data_dir: Path | None = None) -> list[Task]:
                 references=tuple(references),
                 comparison=Comparison(kind="checker", checker=NORMALISED_CHECKER),
                 provenance=prov,
+                timeout_factor=TIMEOUT_FACTOR,
+                time_floor_seconds=TIME_FLOOR_SECONDS,
                 metadata={"prompt_key": key, "origin": row["dataset"], "source_task_id": row.get("task_id")},
             )
         )
@@ -254,6 +260,8 @@ def load_file(data_dir: Path | None = None) -> list[Task]:
                 references=(Reference("best", best[key][0]),),
                 comparison=Comparison(kind="tokens"),
                 provenance=prov,
+                timeout_factor=TIMEOUT_FACTOR,
+                time_floor_seconds=TIME_FLOOR_SECONDS,
                 metadata=metadata,
             )
         )

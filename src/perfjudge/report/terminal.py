@@ -67,6 +67,11 @@ def print_summary(summary: dict[str, Any], console: Console | None = None) -> No
     console.print(f"{counts['samples']} samples on {counts['tasks']} tasks; "
                   f"executed {summary.get('executed', '?')}, reused from the store "
                   f"{summary.get('reused', '?')}; run {summary.get('run_id', '?')}")
+    meter = summary["meter"]
+    if meter.get("portability"):
+        console.print(f"{meter['name']} costs compare across {meter['portability']}"
+                      + (f"; counted under {meter['runtime']['interpreter']}"
+                         if meter.get("runtime") else ""))
     print_issues(summary.get("issues", []), console)
     missing = summary.get("isolation", {}).get("missing")
     if missing:
