@@ -127,18 +127,19 @@ def test_attack_is_refused_or_charged_in_full(name, meter, engine, run_tmp):
     task = TASKS[info["task"]]
     m = meters.get_meter(meter)
     twin = Reference("twin", (TWINS / f"{info['twin']}.py").read_text())
-    # time and memory: the twin is measured beside the attack, round by round in one sandbox,
-    # so a busy neighbour slows both (an attack that slowed its partner would only look worse)
+    # time meters: the twin is measured beside the attack, round by round in one sandbox, so
+    # a busy neighbour slows both (an attack that slowed its partner would only look worse)
     result = check_solution(task, (HERE / f"{name}.py").read_text(), meter=meter, engine=engine,
-                            paired_with=None if m.deterministic else twin)
+                            paired_with=twin if m.paired else None)
     if info["expected"] != "passed":
         assert result.verdict == info["expected"], (result.verdict, result.detail)
         assert re.search(info["detail"], result.detail), result.detail
         return
     assert result.verdict == "passed", (result.verdict, result.detail)
-    if m.deterministic:
+    if not m.paired:
         honest = twin_cost(info["twin"], info["task"], meter, engine)
-        floor = honest - max(2 * m.resolution, 1e-4 * honest)
+        floor = honest - max(2 * m.resolution, 1e-4 * honest) if m.deterministic \
+            else TOLERANCE[meter] * honest
         assert result.total_cost >= floor, (
             f"{name} under {meter} was charged {result.total_cost:.6g} against its honest "
             f"twin's {honest:.6g}")

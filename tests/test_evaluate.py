@@ -52,8 +52,9 @@ def test_second_run_executes_nothing_and_gives_same_scores(tmp_path, data_dir):
     sample_records = [r for r in first.records if r["reference"] is None]
     for record in sample_records:
         if record["verdict"] == "passed":
-            assert record["paired"]["rounds"] >= 3
-            assert record["paired"]["low"] <= record["paired"]["speedup"] <= record["paired"]["high"]
+            # the canonical solution, measured beside itself
+            assert record["paired"]["rounds"] == 6 and record["paired"]["tests"] >= 1
+            assert 0.7 < record["paired"]["speedup"] < 1.4, record["paired"]
         else:
             assert record["paired"] is None
     assert first.summary["counts"]["verdicts"] == {"passed": N_TASKS, "runtime_error": N_TASKS}

@@ -74,14 +74,16 @@ def f(seconds):
 @needs_sandbox
 @pytest.mark.slow
 def test_a_busy_core_does_not_turn_a_pass_into_a_timeout(tmp_path):
-    """0.9 s of CPU against a 1 s limit: with four CPU burners on the same core the sample
-    gets a fifth of it, 4.5 s of wall time, over the 3x wall slack (3 s + 1 s). The CPU limit
-    decides, and the wall clock waits while the sample is runnable: the same verdict."""
-    task = Task("machine", "machine/spin", "", "function", "f",
-                tests=(Case([0.9], 0.9, True, reference_seconds=0.001),),
-                references=(Reference("ref", "def f(seconds):\n    return seconds\n"),))
+    """0.9 of the floor in CPU (1 s x this machine's speed factor): with four CPU burners on
+    the same core the sample gets a fifth of it, 4.5x its CPU in wall time, over the 3x wall
+    slack. The CPU limit decides, and the wall clock waits while the sample is runnable: the
+    same verdict. Twice the floor is a timeout that names the floor."""
     limits = Limits(test_seconds=5.0, min_test_seconds=1.0, wall_seconds=120.0)
     engine = Engine(limits=limits, cache=DirectoryCache(tmp_path), cpu=0)
+    spin = 0.9 * engine.machine_speed()
+    task = Task("machine", "machine/spin", "", "function", "f",
+                tests=(Case([spin], spin, True, reference_seconds=0.001),),
+                references=(Reference("ref", "def f(seconds):\n    return seconds\n"),))
     idle = check_solution(task, SPIN, engine=engine)
     # each in its own session: with autogroup scheduling a session shares a core as one
     burners = [subprocess.Popen(["taskset", "-c", "0", sys.executable, "-c",
@@ -97,7 +99,7 @@ def test_a_busy_core_does_not_turn_a_pass_into_a_timeout(tmp_path):
             proc.kill()
             proc.wait()
     assert idle.verdict == busy.verdict == "passed", (idle.detail, busy.detail)
-    assert elapsed > 4.0  # the neighbours really did slow it down, past the wall slack
+    assert elapsed > 4.0 * spin  # the neighbours really did slow it down, past the wall slack
     slow = check_solution(task, SPIN.replace("end = time.process_time() + seconds",
                                              "end = time.process_time() + 2 * seconds"),
                           engine=engine)

@@ -175,13 +175,11 @@ def evaluate(options: EvaluateOptions, progress: Callable[[str, int, int], None]
     workers = options.workers or (os.cpu_count() or 1)
     machine = None if deterministic else machine_fingerprint()
     limits_dict = dataclasses.asdict(options.limits)
-    caps = sandbox.probe()
-    runtime = "|".join([caps.python, meters.get_meter(meter).availability()[1],
-                        sandbox.harness_dir().name])
+    runtime = "|".join(runtime_identity(meter).values())
 
     # Time meters measure every sample beside its task's canonical reference, round by
     # round in one sandbox (drift of the machine cancels in the ratio): part of its key.
-    paired = not deterministic and options.references
+    paired = meters.get_meter(meter).paired and options.references
     jobs: list[Job] = []
     for s in samples:
         task = by_id[s.task_id]

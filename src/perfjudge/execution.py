@@ -345,7 +345,7 @@ def check_solution(task: Task, code: str, *, meter: str | None = None,
                     deadlines = [VALGRIND_SLOWDOWN * (cpu[i] + load_s) + limits.min_test_seconds
                                  for i in range(len(perf))]
         if perf:
-            partner = paired_with if paired_with is not None and not m.deterministic else None
+            partner = paired_with if paired_with is not None and m.paired else None
             measured = _measure(task, code, perf, engine, limits, m, deadlines, partner)
             if measured.verdict != "passed":
                 measured.tests_run += result.tests_run
@@ -485,14 +485,15 @@ def _measure(task: Task, code: str, tests: list[TestCase], engine: Engine, limit
     the machine falls on both; for function tasks also the module load alone. With a
     ``partner`` (time meters), each round also measures it, before or after the sample by
     turns, so neither always runs on the cache the other left."""
-    rounds = meter.warmup + meter.repeats
+    # paired: an even number of measured rounds, so each of the two goes first equally often
+    rounds = meter.warmup + meter.repeats + (meter.repeats % 2 if partner is not None else 0)
     calls: list[tuple[str, int, int]] = []
     if task.kind == "function":
         calls += [("load-null", -1, 0), ("load", -1, 0)]
     for i in range(len(tests)):
         for r in range(rounds):
             pair = [("sample", i, r)] if partner is None else \
-                [("sample", i, r), ("partner", i, r)][::1 if r % 2 else -1]
+                [("sample", i, r), ("partner", i, r)][::1 if (r - meter.warmup) % 2 else -1]
             calls += [("null", i, r)] + pair  # sample and partner alternate which goes first
     run_limits = limits.scaled(60) if meter.valgrind else limits
     try:
@@ -501,7 +502,10 @@ def _measure(task: Task, code: str, tests: list[TestCase], engine: Engine, limit
     except EngineError as exc:
         return CheckResult(task.task_id, "sandbox_error", detail=f"{task.task_id}: {exc}")
     job = {"mode": "measure", "kind": task.kind, "code": code, "entry_point": task.entry_point,
-           "inputs": inputs, "calls": calls, "preload": imported_modules(code),
+           "inputs": inputs, "calls": calls,
+           # the partner's imports too, or it would pay for them inside its windows
+           "preload": sorted(set(imported_modules(code))
+                             | set(imported_modules(partner.code) if partner else ())),
            "cpu_seconds": run_limits.test_seconds,
            "partner": partner.code if partner is not None else None,
            "output_caps": {i: c for i, t in enumerate(tests)
@@ -594,12 +598,6 @@ def per_test_limits(tests: list[TestCase], limits: Limits, factor: float,
     return out, rules
 
 
-def per_test_deadlines(tests: list[TestCase], limits: Limits, factor: float,
-                   speed: float = 1.0) -> list[float] | None:
-    found = per_test_limits(tests, limits, factor, speed)
-    return found[0] if found else None
-
-
 def _text(data: bytes) -> str:
     return data[-2000:].decode("utf-8", "replace")
 
@@ -636,7 +634,7 @@ def _verdict_from_events(task: Task, tests: list[TestCase], run: HarnessRun,
                          f"{event.get('message')}", tests, i, phase,
                          error_type=event.get("type"), error_message=event.get("message"))
         if kind == "out":
-            i = event["i"]
+            i = event.get("i")
             if not isinstance(i, int) or not 0 <= i < len(tests) or i in outputs:
                 return _fail(result, "runtime_error", "the harness channel was tampered with",
                              tests, None, phase)
@@ -760,10 +758,14 @@ def _verdict_from_calls(task: Task, tests: list[TestCase], run: HarnessRun,
                           "output_limit": "output_limit"}
         verdict = status_verdict.get(run.status, "sandbox_error")
         detail = run.detail or "the measurement ended early"
+        running = calls[len(run.calls)][0] if len(run.calls) < len(calls) else "sample"
+        if running in ("null", "load-null", "partner") and verdict != "sandbox_error":
+            # trusted code ran past a limit: the machine or the limits, not the sample
+            what = "reference measured beside the sample" if running == "partner" \
+                else "baseline call"
+            verdict, detail = "sandbox_error", f"the {what} ran past a limit: {detail}"
         return _fail(result, verdict, detail, tests,
                      pending if pending is not None and pending >= 0 else None, phase)
-    if task.kind == "program":
-        outputs = {i: v for i, v in outputs.items()}
     result.tests_run = len(tests)
     return _compare_all(task, tests, outputs, result, phase, engine)
 
@@ -776,6 +778,9 @@ def _call_verdict(task: Task, call: MeasuredCall, result: CheckResult, tests: li
     if code == runner.FORBIDDEN:
         return _fail(result, "tampering", FORBIDDEN_FEATURE + ": "
                      + _forbidden_detail(call.stderr or run_stderr), tests, i, phase)
+    if call.oom_killed:
+        return _fail(result, "memory_limit", f"memory limit of {engine.limits.memory_bytes >> 20} "
+                     "MiB exceeded", tests, i, phase)
     if code == -31:  # SIGSYS from the seccomp filter: execve while measured
         return _fail(result, "runtime_error", "the process was killed for running a program: "
                      + FORBIDDEN_WHILE_MEASURED, tests, i, phase)
@@ -879,11 +884,11 @@ def _output_cap(task: Task, test: TestCase) -> int | None:
 
 MIN_CHECKED_CPU_NS = 100_000_000
 MIN_INSTRUCTIONS_PER_NS = 0.02
-"""An honest call under callgrind executes well over 100 instructions per microsecond of the
-valgrind process's CPU once it runs for more than a few tens of milliseconds (15-450
-measured on the builtin references here); a call that spent 0.1 s or more and counted under
-20 had its counts reset from inside (which takes a memory-corruption bug of the interpreter:
-client requests and the mmap, marshal and code-object routes are refused)."""
+"""Heavy honest calls under callgrind count 64-651 instructions per microsecond of the
+valgrind process's CPU (user and system; `benchmarks/valgrind_rates.py`: a 300 MB memset is
+the slowest); a call that spent 0.1 s or more and counted under 20 had its counts reset from
+inside (which takes a memory-corruption bug of the interpreter: client requests and the
+mmap, marshal and code-object routes are refused)."""
 
 
 def _paired(meter: Meter, run: HarnessRun, n_tests: int, name: str) -> dict[str, Any] | None:
@@ -892,17 +897,19 @@ def _paired(meter: Meter, run: HarnessRun, n_tests: int, name: str) -> dict[str,
     geometric mean of the round ratios with a Student-t 95% interval on their logarithms: the
     interval of a ratio from paired repeated measurements (Kalibera & Jones, "Rigorous
     Benchmarking in Reasonable Time", ISMM 2013, argue for ratio intervals over repetitions;
-    with five rounds a bootstrap of the median cannot reach 95% coverage)."""
+    with six rounds a bootstrap of the median cannot reach 95% coverage). A sample round far
+    dearer than the others (warm-up included) is charged in every round, as unpaired
+    measurements charge it (``RUN_MISMATCH``)."""
     from scipy import stats
 
-    def by_round(kind: str) -> dict[int, float]:
+    def by_round(kind: str, warmup: bool = True) -> dict[int, float]:
         totals: dict[int, float] = {}
         nulls = {(c.index, c.repeat): getattr(c, meter.field) for c in run.calls
                  if c.kind == "null" and getattr(c, meter.field) is not None}
         for c in run.calls:
             value = getattr(c, meter.field)
-            if c.kind == kind and c.repeat >= meter.warmup and value is not None \
-                    and (c.index, c.repeat) in nulls:
+            if c.kind == kind and (not warmup or c.repeat >= meter.warmup) \
+                    and value is not None and (c.index, c.repeat) in nulls:
                 charged = max(meter.resolution / meter.scale, value - nulls[(c.index, c.repeat)])
                 totals[c.repeat] = totals.get(c.repeat, 0.0) + charged
         return totals
@@ -911,15 +918,19 @@ def _paired(meter: Meter, run: HarnessRun, n_tests: int, name: str) -> dict[str,
     rounds = sorted(set(sample) & set(reference))
     if not rounds:
         return None
-    logs = [math.log(reference[r] / sample[r]) for r in rounds]
+    every = list(by_round("sample", warmup=False).values())
+    dearest = None
+    if len(every) > 1 and max(every) > RUN_MISMATCH * statistics.median(every):
+        dearest = max(every)
+    logs = [math.log(reference[r] / (dearest or sample[r])) for r in rounds]
     centre = statistics.fmean(logs)
-    if len(logs) > 1:
-        half = stats.t.ppf(0.975, len(logs) - 1) * statistics.stdev(logs) / math.sqrt(len(logs))
-    else:
-        half = math.inf
+    if len(logs) < 2:
+        return {"reference": name, "speedup": math.exp(centre), "low": None, "high": None,
+                "rounds": len(rounds), "tests": n_tests, "dearest_charged": dearest is not None}
+    half = stats.t.ppf(0.975, len(logs) - 1) * statistics.stdev(logs) / math.sqrt(len(logs))
     return {"reference": name, "speedup": math.exp(centre),
             "low": math.exp(centre - half), "high": math.exp(centre + half),
-            "rounds": len(rounds), "tests": n_tests}
+            "rounds": len(rounds), "tests": n_tests, "dearest_charged": dearest is not None}
 
 
 def _check_counts_against_cpu(run: HarnessRun, result: CheckResult, tests: list[TestCase],
@@ -941,8 +952,9 @@ def _check_counts_against_cpu(run: HarnessRun, result: CheckResult, tests: list[
         if cpu >= MIN_CHECKED_CPU_NS * speed and counted < MIN_INSTRUCTIONS_PER_NS / speed * cpu:
             _fail(result, "tampering", f"performance test {call.index} kept valgrind busy for "
                   f"{cpu / 1e9:.2f} s of CPU but counted {counted:,} instructions "
-                  f"({counted / max(cpu, 1) * 1e3:.1f} per microsecond; honest code counts over "
-                  "100): its counts were reset from inside", tests, call.index, "performance")
+                  f"({counted / max(cpu, 1) * 1e3:.1f} per microsecond; heavy honest code "
+                  "counts 60 or more): its counts were reset from inside", tests, call.index,
+                  "performance")
             return
 
 

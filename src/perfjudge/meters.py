@@ -40,6 +40,9 @@ class Meter:
     and exit are in every window; the baseline's are subtracted). A charged cost below it
     is reported as this floor, so two costs under it compare as equal, never as a ratio of
     noise."""
+    paired: bool = False
+    """Measure each sample beside its task's canonical reference, round by round, and take
+    the speedup from the pairs (time meters: drift of the machine falls on both)."""
     portability: str = ""
     """Where this meter's numbers may be compared: shown in every summary and enforced by
     `perfjudge compare`."""
@@ -72,15 +75,16 @@ METERS: dict[str, Meter] = {
               portability="machines with the same interpreter build; another CPU model can "
                           "shift counts where the C library picks code by CPU features"),
         Meter("cpu_time", "s", False,
-              "CPU time of the run's whole cgroup (all processes and threads) during the call",
+              "CPU time of the call's cgroup (its process and threads; on cgroup v2 the run's) "
+              "during the call",
               warmup=1, repeats=5, field="cpu_ns", scale=1e-9, resolution=20e-6,
-              relative_resolution=0.03,
+              relative_resolution=0.03, paired=True,
               portability="this machine only; speedups over the paired reference travel "
                           "further than seconds"),
         Meter("wall_time", "s", False,
               "elapsed time between the parent's go and the harness's done",
               warmup=1, repeats=5, field="wall_ns", scale=1e-9, resolution=50e-6,
-              relative_resolution=0.05,
+              relative_resolution=0.05, paired=True,
               portability="this machine only, and only under the same load"),
         Meter("peak_memory", "bytes", False,
               "peak memory of the run's cgroup during the call, above the level before the "

@@ -80,9 +80,10 @@ class CheckResult:
     """The index of the test where that happened; only earlier levels are measured."""
     paired: dict[str, Any] | None = None
     """Time meters: the reference measured in the same sandbox, interleaved round by round
-    with the sample (null, sample, reference, ...), so drift of the machine falls on both:
-    ``{"reference", "speedup", "low", "high", "rounds"}``, speedup = the reference's cost over
-    the sample's (above 1: the sample is faster), with a 95% bootstrap interval over rounds."""
+    with the sample (null, then sample and reference in alternating order), so drift of the
+    machine falls on both: ``{"reference", "speedup", "low", "high", "rounds", "tests",
+    "dearest_charged"}``, speedup = the reference's cost over the sample's (above 1: the
+    sample is faster), the geometric mean over rounds with a Student-t 95% interval."""
     load_cost: float | None = None
     """What loading the sample's module cost in the same meter (inside every measured call
     already; reported apart so a solution that works at import time is visible)."""

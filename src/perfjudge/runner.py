@@ -18,6 +18,8 @@ whole cgroup.
 from __future__ import annotations
 
 import array
+import ctypes
+import errno
 import fcntl
 import marshal
 import os
@@ -25,6 +27,7 @@ import select
 import shutil
 import signal
 import stat
+import struct
 import subprocess
 import termios
 import time
@@ -45,10 +48,10 @@ FORBIDDEN = 122
 mmap after the harness armed it)."""
 
 MAX_RECORD_BYTES = 64 << 20
+"""A valgrind record larger than this is not one valgrind wrote for a single call."""
 RECORD_PARTS = 4
 """Record files the parent creates per measured child: the inherited part (``.1``, the
 zygote's counts, dumped when the child starts), the final part, and room for two more."""
-"""A valgrind record larger than this is not one valgrind wrote for a single call."""
 
 RunStatus = Literal["ok", "timeout", "memory_limit", "output_limit", "crashed",
                     "sandbox_error", "protocol_error"]
@@ -74,7 +77,8 @@ class MeasuredCall:
 
     n: int
     kind: str
-    """``sample``, ``null`` (the baseline module on the same input), ``load``, ``load-null``."""
+    """``sample``, ``null`` (the baseline module on the same input), ``partner`` (the
+    reference measured beside the sample), ``load``, ``load-null``."""
     index: int
     repeat: int
     exit_code: int | None = None
@@ -90,6 +94,8 @@ class MeasuredCall:
     record_error: str | None = None
     """Why the valgrind record of this call could not be used."""
     self_cpu_ns: int | None = None
+    oom_killed: bool = False
+    """Killed by the kernel for the run's memory limit (not by a signal of its own)."""
 
 
 @dataclass
@@ -219,6 +225,68 @@ class _Launch:
                     pass
 
 
+class RecordWatch:
+    """Kernel events on the record directory (inotify), to tell valgrind's writes from a
+    sample's. A measured process can write its own record files (valgrind runs in it), and
+    one that forces an extra dump could rewrite that part afterwards. valgrind opens, fills
+    and closes each part file once; the kernel reports every write and every close of a file
+    opened for writing, so any write to a part after its first close is someone else's."""
+
+    MASK = 0x00000002 | 0x00000008  # IN_MODIFY | IN_CLOSE_WRITE
+    OVERFLOW = 0x00004000
+
+    def __init__(self, directory: Path):
+        libc = ctypes.CDLL(None, use_errno=True)
+        self._libc = libc
+        self.fd = libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
+        if self.fd < 0:
+            raise OSError(ctypes.get_errno(), "inotify_init1")
+        if libc.inotify_add_watch(self.fd, str(directory).encode(), self.MASK) < 0:
+            err = ctypes.get_errno()
+            os.close(self.fd)
+            raise OSError(err, "inotify_add_watch")
+
+    def events(self) -> list[tuple[str, int]]:
+        """(file name, mask) of every event since the last call, in order."""
+        out: list[tuple[str, int]] = []
+        while True:
+            try:
+                data = os.read(self.fd, 1 << 16)
+            except BlockingIOError:
+                return out
+            except OSError as exc:
+                if exc.errno == errno.EINTR:
+                    continue
+                raise
+            offset = 0
+            while offset + 16 <= len(data):
+                _, mask, _, size = struct.unpack_from("iIII", data, offset)
+                name = data[offset + 16:offset + 16 + size].split(b"\0", 1)[0]
+                out.append((name.decode("utf-8", "replace"), mask))
+                offset += 16 + size
+
+    def rewritten(self, names: set[str]) -> str | None:
+        """The first of ``names`` written after valgrind closed it, if any (or an overflow,
+        which only a flood of writes can cause)."""
+        closed: set[str] = set()
+        for name, mask in self.events():
+            if mask & self.OVERFLOW:
+                return "the record directory's event queue overflowed"
+            if name not in names:
+                continue
+            if name in closed:
+                return name
+            if mask & 0x00000008:
+                closed.add(name)
+        return None
+
+    def close(self) -> None:
+        try:
+            os.close(self.fd)
+        except OSError:
+            pass
+
+
 def run_harness(job: dict, *, limits: Limits, caps: Capabilities | None = None,
                 valgrind: bool = False, measure: bool = False, counter: bool = False,
                 cpu: int | None = None, deadlines: list[float] | None = None,
@@ -226,8 +294,9 @@ def run_harness(job: dict, *, limits: Limits, caps: Capabilities | None = None,
     """Launch the harness on ``job`` in a fresh sandbox and collect its events and costs.
 
     ``valgrind`` wraps the harness in callgrind: each measured child's instructions, from
-    the moment it is forked (``--zero-before=PyOS_AfterFork_Child``) to its exit, land in a
-    record file the parent created for it. ``measure`` takes cgroup CPU and memory windows,
+    the moment it is forked (``--dump-before=PyOS_AfterFork_Child``) to its exit, land in
+    record files the parent created for it (`read_records`, watched by `RecordWatch`).
+    ``measure`` takes cgroup CPU and memory windows,
     ``counter`` a hardware instruction counter; ``deadlines`` are per-test CPU limits."""
     caps = caps or sandbox.probe()
     started = time.perf_counter()
@@ -238,7 +307,10 @@ def run_harness(job: dict, *, limits: Limits, caps: Capabilities | None = None,
                 _create_record(run_dir, 1)  # callgrind opens the zygote's (pid 1) at start-up
             else:
                 run_dir.records.chmod(0o733)  # no pid namespace: its pid is not known ahead
+        watch = RecordWatch(run_dir.records) if run_dir is not None else None
     except OSError as exc:
+        if run_dir is not None:
+            run_dir.remove()
         return HarnessRun("sandbox_error", f"could not create a run directory in "
                           f"{sandbox.run_root()}: {exc}")
     group = None
@@ -256,11 +328,13 @@ def run_harness(job: dict, *, limits: Limits, caps: Capabilities | None = None,
     except (OSError, sandbox.SandboxUnavailable) as exc:
         if group is not None:
             group.close()
+        if watch is not None:
+            watch.close()
         if run_dir is not None:
             run_dir.remove()
         return HarnessRun("sandbox_error", f"could not start the sandbox: {exc}")
     driver = _Driver(launch, run, group, limits, job, run_dir=run_dir, measure=measure,
-                     counter=counter, deadlines=deadlines, started=started)
+                     counter=counter, deadlines=deadlines, started=started, watch=watch)
     try:
         driver.drive()
     finally:
@@ -282,6 +356,8 @@ def run_harness(job: dict, *, limits: Limits, caps: Capabilities | None = None,
             except OSError:
                 pass
         group.close()
+        if watch is not None:
+            watch.close()
         if run_dir is not None:
             run_dir.remove()
     return run
@@ -295,10 +371,12 @@ class _Driver:
 
     def __init__(self, launch: _Launch, run: HarnessRun, group: RunGroup, limits: Limits,
                  job: dict, *, run_dir: RunDir | None, measure: bool, counter: bool,
-                 deadlines: list[float] | None, started: float):
+                 deadlines: list[float] | None, started: float,
+                 watch: RecordWatch | None = None):
         self.launch, self.run, self.group, self.limits = launch, run, group, limits
         self.job = job
         self.run_dir = run_dir
+        self.watch = watch
         self.measure, self.counter, self.deadlines = measure, counter, deadlines
         self.measure_mode = job["mode"] == "measure"
         self.calls = list(job.get("calls", ()))
@@ -539,6 +617,8 @@ class _Driver:
             except OSError as exc:
                 self._fail("sandbox_error", f"could not create the valgrind record files: {exc}")
                 return
+            if self.watch is not None:
+                self.watch.events()  # the parent's own creation of the files
             self.announced = pid
             self._go(self.launch.control_w)
         elif kind == "forked" and self.measure_mode:
@@ -631,6 +711,11 @@ class _Driver:
             self.counters.remove(current["counter"])
         status = event.get("status")
         call.exit_code = os.waitstatus_to_exitcode(status) if isinstance(status, int) else None
+        if call.exit_code == -signal.SIGKILL and self.group.active:
+            try:
+                call.oom_killed = self.group.oom_killed()
+            except OSError:
+                pass
         call.started = event.get("started", True) is True
         out = event.get("out")
         call.output = out if isinstance(out, bytes) else None
@@ -640,7 +725,16 @@ class _Driver:
         cpu = event.get("cpu_ns")
         call.self_cpu_ns = cpu if isinstance(cpu, int) else None
         if "record" in current:
-            call.instructions, call.record_error = read_records(self.run_dir, current["pid"])
+            # the parts only: valgrind truncates the final record when the child starts and
+            # writes it when it exits, after which nothing of the child runs
+            rewritten = self.watch.rewritten({p.name for p in self.records[1:]}) \
+                if self.watch is not None else None
+            if rewritten:
+                call.record_error = (f"valgrind record {rewritten} was written again after "
+                                     "valgrind had closed it")
+            else:
+                call.instructions, call.record_error = read_records(self.run_dir,
+                                                                    current["pid"])
         self.run.calls.append(call)
         self._next_input()
 
@@ -740,7 +834,7 @@ def _protocol_violation(event: dict, kind: str, window: dict | None, ended: bool
         return "'done' with no call running"
     if kind in _ONCE and kind in once:
         return f"a second {kind!r}"
-    if calls and kind == "out" and event.get("i") != last_done:
+    if calls and kind == "out" and (last_done is None or event.get("i") != last_done):
         return f"output {event.get('i')!r} before its call ended"
     return None
 

@@ -499,6 +499,9 @@ class RunGroup:
         found: set[int] = set()
         dirs = [self.dirs[c] for c in controllers if c in self.dirs] if controllers else []
         files = [str(d / "cgroup.procs") for d in dirs] or self.procs_files()
+        # and the per-call child groups (`call_group`), whose processes are ours too
+        files += [str(c / "cgroup.procs") for d in (dirs or self.dirs.values())
+                  for c in d.glob("call-*") if c.is_dir()]
         for procs in files:
             try:
                 found.update(int(p) for p in Path(procs).read_text().split())
@@ -734,6 +737,7 @@ def sandbox_root(python: str, blocked: tuple[str, ...] = ()) -> Path:
         raise ValueError(f"{base} is not owned by us or is writable by others")
     root = base / f"root-{digest.hexdigest()[:16]}"
     if (root / ".complete").exists():
+        _sweep_roots(base, root)
         return root
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=base))
     try:
@@ -757,10 +761,27 @@ def sandbox_root(python: str, blocked: tuple[str, ...] = ()) -> Path:
     except BaseException:
         remove_tree(staging)
         raise
-    for old in base.glob("root-*"):
-        if old != root and (old / ".complete").exists():
-            remove_tree(old)
+    _sweep_roots(base, root)
     return root
+
+
+STALE_ROOT_SECONDS = 86_400
+
+
+def _sweep_roots(base: Path, root: Path) -> None:
+    """Another perfjudge process may still run on a root made for other interpreter files;
+    one that no process has started from for a day is stale (each start refreshes its mark)."""
+    try:
+        os.utime(root / ".complete")
+    except OSError:
+        pass
+    for old in base.glob("root-*"):
+        try:
+            stale = time.time() - (old / ".complete").stat().st_mtime > STALE_ROOT_SECONDS
+        except OSError:
+            continue
+        if old != root and stale:
+            remove_tree(old)
 
 
 # --------------------------------------------------------------------- harness files
