@@ -237,7 +237,6 @@ class RecordWatch:
 
     def __init__(self, directory: Path):
         libc = ctypes.CDLL(None, use_errno=True)
-        self._libc = libc
         self.fd = libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
         if self.fd < 0:
             raise OSError(ctypes.get_errno(), "inotify_init1")
@@ -266,16 +265,17 @@ class RecordWatch:
                 offset += 16 + size
 
     def rewritten(self, names: set[str]) -> str | None:
-        """The first of ``names`` written after valgrind closed it, if any (or an overflow,
-        which only a flood of writes can cause)."""
+        """Why the records ``names`` cannot be trusted: one was written after valgrind closed
+        it, or the event queue overflowed (only a flood of writes does that); None if
+        neither."""
         closed: set[str] = set()
         for name, mask in self.events():
             if mask & self.OVERFLOW:
-                return "the record directory's event queue overflowed"
+                return "the record directory's event queue overflowed (a flood of writes)"
             if name not in names:
                 continue
             if name in closed:
-                return name
+                return f"valgrind record {name} was written again after valgrind had closed it"
             if mask & 0x00000008:
                 closed.add(name)
         return None
@@ -730,8 +730,7 @@ class _Driver:
             rewritten = self.watch.rewritten({p.name for p in self.records[1:]}) \
                 if self.watch is not None else None
             if rewritten:
-                call.record_error = (f"valgrind record {rewritten} was written again after "
-                                     "valgrind had closed it")
+                call.record_error = rewritten
             else:
                 call.instructions, call.record_error = read_records(self.run_dir,
                                                                     current["pid"])
