@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import RESULTS, Tee, machine_header, table  # noqa: E402
 
 from perfjudge import meters  # noqa: E402
-from perfjudge.evaluate import EvaluateOptions, evaluate  # noqa: E402
+from perfjudge.pipeline import EvaluateOptions, evaluate  # noqa: E402
 
 BURNER = "while True:\n    pass\n"
 

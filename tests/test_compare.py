@@ -12,7 +12,7 @@ import pytest
 from scipy import stats
 
 from perfjudge.compare import compare_runs
-from perfjudge.evaluate import EXAMPLES, EvaluateOptions, evaluate, load_run
+from perfjudge.pipeline import EXAMPLES, EvaluateOptions, evaluate, load_run
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from perfjudge import meters, sandbox
-from perfjudge.evaluate import EvaluateOptions, evaluate
+from perfjudge.pipeline import EvaluateOptions, evaluate
 from perfjudge.execution import DirectoryCache, Engine, check_solution
 from perfjudge.sandbox import Limits
 from perfjudge.tasks import Comparison, Reference, Task

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from perfjudge.evaluate import EvaluateOptions, evaluate, load_run
+from perfjudge.pipeline import EvaluateOptions, evaluate, load_run
 
 N_TASKS = 8
 
@@ -86,7 +86,7 @@ def test_time_meter_results_are_not_reused_on_another_machine(tmp_path, data_dir
     samples = _write_samples(tmp_path / "s.jsonl", data_dir)
     first = evaluate(_options(tmp_path, data_dir, samples, tasks=("HumanEval/0",)))
     assert first.executed == 3  # two samples (paired with the canonical) and the reference
-    from perfjudge import evaluate as evaluate_module
+    from perfjudge import pipeline as evaluate_module
 
     monkeypatch.setattr(evaluate_module, "machine_fingerprint", lambda: "cpu=other machine")
     again = evaluate(_options(tmp_path, data_dir, samples, tasks=("HumanEval/0",)))
@@ -126,3 +126,38 @@ def test_kill_minus_9_midway_then_resume_loses_and_duplicates_nothing(tmp_path, 
         keys = [row[0] for row in conn.execute("SELECT key FROM results")]
     assert len(keys) == len(set(keys))
     assert resumed.summary["counts"]["verdicts"] == {"passed": N_TASKS, "runtime_error": N_TASKS}
+
+
+def test_generation_records_reach_results_summary_and_store(tmp_path):
+    from perfjudge.pipeline import EXAMPLES
+    from perfjudge.store import Store
+
+    first = json.loads((EXAMPLES / "builtin_samples.jsonl").read_text().splitlines()[0])
+    samples = tmp_path / "gen.jsonl"
+    samples.write_text("\n".join(json.dumps(r) for r in [
+        {"task_id": first["task_id"], "solution": first["solution"], "model": "m",
+         "usage": {"prompt_tokens": 100, "completion_tokens": 40}, "cost_usd": 0.002,
+         "latency_s": 1.5},
+        {"task_id": first["task_id"], "solution": first["solution"] + "\n# again\n",
+         "completion_tokens": 60, "cost_usd": 0.003, "temperature": 0.8},
+        {"task_id": first["task_id"], "solution": "def two_sum(nums, target):\n    return []\n"},
+    ]) + "\n")
+    report = evaluate(EvaluateOptions(benchmark="builtin", samples=samples, meter="cpu_time",
+                                      tasks=(first["task_id"],), references=False, workers=1,
+                                      output=tmp_path / "out", store=tmp_path / "s.db"))
+    records = [json.loads(line) for line in
+               (tmp_path / "out" / "results.jsonl").read_text().splitlines()]
+    assert [r["generation"] for r in records] == [
+        {"usage": {"prompt_tokens": 100, "completion_tokens": 40}, "cost_usd": 0.002,
+         "latency_s": 1.5},
+        {"completion_tokens": 60, "cost_usd": 0.003, "temperature": 0.8}, {}]
+    totals = report.summary["generation"]
+    assert (totals["samples"], totals["of"]) == (2, 3)
+    assert totals["totals"]["completion_tokens"] == {"sum": 100, "samples": 2}
+    assert totals["totals"]["prompt_tokens"] == {"sum": 100, "samples": 1}
+    assert totals["totals"]["cost_usd"]["sum"] == pytest.approx(0.005)
+    assert "temperature" not in totals["totals"]
+    assert load_run(tmp_path / "out")["generation"] == totals
+    generation = Store(tmp_path / "s.db").run_generation(report.run_id)
+    assert generation == {f"{first['task_id']}#0": records[0]["generation"],
+                          f"{first['task_id']}#1": records[1]["generation"]}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from perfjudge.evaluate import validate_references
+from perfjudge.pipeline import validate_references
 
 BENCHMARKS = ["humaneval", "humaneval+", "mbpp+", "enamel", "coffe-function", "coffe-file"]
 

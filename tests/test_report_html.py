@@ -22,7 +22,7 @@ import pytest
 
 from perfjudge.benchmarks import get_benchmark
 from perfjudge.compare import compare_runs
-from perfjudge.evaluate import EvaluateOptions, evaluate, load_run
+from perfjudge.pipeline import EvaluateOptions, evaluate, load_run
 from perfjudge.report.html import write_compare_html, write_run_html
 
 CHROMIUM = Path(os.environ.get("PERFJUDGE_CHROMIUM", "/usr/bin/chromium"))

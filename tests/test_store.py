@@ -259,3 +259,47 @@ def test_sigkill_mid_write_leaves_a_consistent_database(tmp_path):
     store.finish_run(info.run_id, status="interrupted")
     assert store.count_results() == rows + 1
     assert json.loads(conn.execute("SELECT options FROM runs").fetchone()[0]) == {}
+
+
+def test_generation_records_travel_with_run_items(tmp_path):
+    store = Store(tmp_path / "g.db")
+    run_id = store.start_run("builtin", "valgrind")
+    key = key_for("code")
+    store.put(key, rich_result(), code_sha256=sha256_text("code"))
+    store.link(run_id, "HumanEval/0#0", key, {"completion_tokens": 12, "cost_usd": 0.001})
+    store.link(run_id, "HumanEval/0#1", key)  # same code, no generation record
+    assert Store(tmp_path / "g.db").run_generation(run_id) == {
+        "HumanEval/0#0": {"completion_tokens": 12, "cost_usd": 0.001}}
+
+
+def test_a_schema_1_store_is_migrated_and_keeps_its_results(tmp_path):
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.executescript("""
+        CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+        INSERT INTO meta VALUES ('schema', '1');
+        CREATE TABLE runs (run_id TEXT PRIMARY KEY, created REAL NOT NULL, benchmark TEXT NOT
+            NULL, meter TEXT NOT NULL, options TEXT NOT NULL, status TEXT NOT NULL,
+            finished REAL);
+        CREATE TABLE results (key TEXT PRIMARY KEY, task_id TEXT NOT NULL, code_sha256 TEXT
+            NOT NULL, verdict TEXT NOT NULL, result TEXT NOT NULL, machine TEXT,
+            created REAL NOT NULL);
+        CREATE TABLE run_items (run_id TEXT NOT NULL REFERENCES runs (run_id), sample_id TEXT
+            NOT NULL, key TEXT NOT NULL REFERENCES results (key),
+            PRIMARY KEY (run_id, sample_id));
+    """)
+    key = key_for("old")
+    conn.execute("INSERT INTO results VALUES (?, 'HumanEval/0', 'x', 'wrong_answer', ?, NULL, 0)",
+                 (key, json.dumps(rich_result().to_dict())))
+    conn.execute("INSERT INTO runs VALUES ('r1', 0, 'humaneval+', 'valgrind', '{}', 'finished', 1)")
+    conn.execute("INSERT INTO run_items VALUES ('r1', 'HumanEval/0#0', ?)", (key,))
+    conn.commit()
+    conn.close()
+
+    store = Store(path)
+    assert store.get(key) == rich_result()
+    assert [sid for sid, _ in store.run_results("r1")] == ["HumanEval/0#0"]
+    store.link("r1", "HumanEval/0#1", key, {"tokens": 5})
+    assert store.run_generation("r1") == {"HumanEval/0#1": {"tokens": 5}}
+    with sqlite3.connect(path) as check:
+        assert check.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone() == ("2",)

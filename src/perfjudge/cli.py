@@ -2,7 +2,8 @@
 
 Exit codes scripts can rely on: 0 success (for ``check``: the sample passed), 1 the sample
 failed (``check``), 2 bad usage or input (unknown benchmark/task, malformed file), 3 the
-environment cannot do what was asked (meter unavailable, data missing offline).
+environment cannot do what was asked (meter unavailable, data missing offline). Each comes
+from the class of the error (`perfjudge.errors`), never from a guess at a builtin exception.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from perfjudge import __version__
+from perfjudge.errors import EXIT_ENVIRONMENT, EXIT_USAGE, PerfjudgeError
 
 app = typer.Typer(
     help="Judge model-written code: is it correct, and how efficient is it next to an "
@@ -37,21 +40,33 @@ MeterOpt = typer.Option(None, "--meter", "-m",
                              "`perfjudge meters` says which work here.")
 
 
-def _fail(message: str, code: int = 2) -> None:
-    err.print(f"[bold red]error:[/] {message}")
+def _fail(message: str, code: int = EXIT_USAGE) -> None:
+    err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
+def _fail_with(exc: PerfjudgeError) -> None:
+    _fail(escape(str(exc)), exc.exit_code)
+
+
 def _tasks(benchmark: str, data_dir: Optional[Path]):
-    from perfjudge.benchmarks import UnknownBenchmark, get_benchmark
-    from perfjudge.data import DataUnavailable
+    from perfjudge.benchmarks import get_benchmark
 
     try:
         return get_benchmark(benchmark).load(data_dir)
-    except UnknownBenchmark as exc:
-        _fail(str(exc))
-    except DataUnavailable as exc:
-        _fail(str(exc), 3)
+    except PerfjudgeError as exc:
+        _fail_with(exc)
+
+
+def _task(benchmark: str, task: str, data_dir: Optional[Path]):
+    from perfjudge.errors import UnknownName
+
+    tasks = {t.task_id: t for t in _tasks(benchmark, data_dir)}
+    if task not in tasks:
+        _fail_with(UnknownName("task", task, tasks, where=benchmark,
+                               hint="Task ids are as the benchmark spells them, e.g. "
+                                    f"{next(iter(tasks), '-')}."))
+    return tasks[task]
 
 
 def _warn_isolation() -> None:
@@ -82,20 +97,14 @@ def check(
     from perfjudge.execution import Engine, check_solution
     from perfjudge.report.terminal import print_check
 
-    tasks = {t.task_id: t for t in _tasks(benchmark, data_dir)}
-    if task not in tasks:
-        import difflib
-
-        close = difflib.get_close_matches(task, list(tasks), n=3)
-        _fail(f"unknown task {task!r} in {benchmark}" + (f"; did you mean {', '.join(close)}?"
-                                                         if close else ""))
+    the_task = _task(benchmark, task, data_dir)
     if meter:
         try:
             ok, why = meters.get_meter(meter).availability()
-        except KeyError as exc:
-            _fail(str(exc.args[0]))
+        except PerfjudgeError as exc:
+            _fail_with(exc)
         if not ok:
-            _fail(f"meter {meter!r} is not available here: {why}", 3)
+            _fail_with(meters.MeterUnavailable(f"meter {meter!r} is not available here: {why}"))
     if not as_json:
         _warn_isolation()
     limits = sandbox.Limits()
@@ -104,7 +113,7 @@ def check(
     if memory_mb:
         limits = dataclasses.replace(limits, memory_bytes=memory_mb << 20)
     code = solution.read_text()
-    result = check_solution(tasks[task], code, meter=meter, engine=Engine(limits=limits))
+    result = check_solution(the_task, code, meter=meter, engine=Engine(limits=limits))
     if as_json:
         print(json.dumps(result.to_dict(), default=str))
     else:
@@ -114,7 +123,7 @@ def check(
 
         problem = runner.preflight(limits, valgrind=meter == "valgrind")
         if problem:
-            _fail(f"the sandbox does not work here: {problem}", 3)
+            _fail_with(sandbox.SandboxUnavailable(f"the sandbox does not work here: {problem}"))
     raise typer.Exit(0 if result.passed else 1)
 
 
@@ -144,12 +153,9 @@ def evaluate(
 
     Results are cached in the store: a second run reuses them, an interrupted run resumes.
     Writes OUTPUT/summary.json (schema perfjudge.run/2) and OUTPUT/results.jsonl."""
-    from perfjudge.benchmarks import UnknownBenchmark
-    from perfjudge.data import DataUnavailable
-    from perfjudge.evaluate import EvaluateOptions
-    from perfjudge.evaluate import evaluate as run_evaluate
+    from perfjudge.pipeline import EvaluateOptions
+    from perfjudge.pipeline import evaluate as run_evaluate
     from perfjudge.report.terminal import print_summary
-    from perfjudge.samples import SamplesError
 
     if not as_json:
         _warn_isolation()
@@ -168,12 +174,10 @@ def evaluate(
 
         try:
             report = run_evaluate(options, progress=update)
-        except (UnknownBenchmark, KeyError, FileNotFoundError, SamplesError, ValueError) as exc:
-            _fail(str(exc.args[0]) if isinstance(exc, KeyError) else str(exc))
-        except DataUnavailable as exc:
-            _fail(str(exc), 3)
-        except RuntimeError as exc:  # SandboxUnavailable, an unavailable meter
-            _fail(str(exc), 3)
+        except PerfjudgeError as exc:
+            _fail_with(exc)
+        except OSError as exc:  # the output directory or the store cannot be written
+            _fail(escape(f"{exc} (check --output and --store)"), EXIT_ENVIRONMENT)
     if as_json:
         print(json.dumps(report.summary, default=str))
     else:
@@ -224,10 +228,7 @@ def show(benchmark: str = typer.Argument(..., help="Benchmark name."),
          task: str = typer.Argument(..., help="Task id."),
          data_dir: Optional[Path] = DataDirOpt) -> None:
     """Print one task: prompt, tests, references and how outputs are compared."""
-    tasks = {t.task_id: t for t in _tasks(benchmark, data_dir)}
-    if task not in tasks:
-        _fail(f"unknown task {task!r} in {benchmark}")
-    t = tasks[task]
+    t = _task(benchmark, task, data_dir)
     console.rule(f"{t.benchmark} {t.task_id}")
     console.print(t.prompt, markup=False, highlight=False)
     console.print(f"kind: {t.kind}  entry point: {t.entry_point}  comparison: "
@@ -282,13 +283,13 @@ def report(run: Path = typer.Argument(..., help="A run's output directory (or su
                                                                     "HTML report here."),
            as_json: bool = typer.Option(False, "--json")) -> None:
     """Print a finished run's summary again, or write it as an HTML page."""
-    from perfjudge.evaluate import load_run
+    from perfjudge.pipeline import load_run
     from perfjudge.report.terminal import print_summary
 
     try:
         summary = load_run(run)
-    except (FileNotFoundError, ValueError) as exc:
-        _fail(str(exc))
+    except PerfjudgeError as exc:
+        _fail_with(exc)
     if html:
         from perfjudge.report.html import write_run_html
 
@@ -312,8 +313,8 @@ def compare(run_a: Path = typer.Argument(..., help="First run directory."),
 
     try:
         result = compare_runs(run_a, run_b, metric=metric)
-    except (FileNotFoundError, ValueError) as exc:
-        _fail(str(exc))
+    except PerfjudgeError as exc:
+        _fail_with(exc)
     if html:
         from perfjudge.report.html import write_compare_html
 
@@ -333,8 +334,7 @@ def validate(benchmark: str = BenchmarkOpt, data_dir: Optional[Path] = DataDirOp
     """Check that every reference solution of a benchmark passes its own tests.
 
     Exit code 0 if all pass, 1 if any does not (each is listed with the reason)."""
-    from perfjudge.benchmarks import UnknownBenchmark
-    from perfjudge.evaluate import validate_references
+    from perfjudge.pipeline import validate_references
 
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=err, disable=as_json or not err.is_terminal) as bar:
@@ -347,8 +347,8 @@ def validate(benchmark: str = BenchmarkOpt, data_dir: Optional[Path] = DataDirOp
 
         try:
             rows = validate_references(benchmark, data_dir, workers, limit, progress=update)
-        except UnknownBenchmark as exc:
-            _fail(str(exc))
+        except PerfjudgeError as exc:
+            _fail_with(exc)
     failing = [r for r in rows if r[2] != "passed"]
     if as_json:
         print(json.dumps([dict(zip(("task_id", "reference", "verdict", "detail"), r))

@@ -14,7 +14,8 @@ from rich.console import Console
 from rich.table import Table
 
 from perfjudge import metrics
-from perfjudge.evaluate import load_run
+from perfjudge.errors import IncomparableRuns, UnknownName
+from perfjudge.pipeline import load_run
 
 LOWER_IS_BETTER = {"NET", "NET_total"}
 
@@ -23,27 +24,31 @@ def compare_runs(run_a: Path, run_b: Path, metric: str | None = None,
                  n_resamples: int = 2000) -> dict[str, Any]:
     a, b = load_run(run_a), load_run(run_b)
     if a["meter"]["name"] != b["meter"]["name"]:
-        raise ValueError(f"the runs used different meters ({a['meter']['name']} vs "
+        raise IncomparableRuns(f"the runs used different meters ({a['meter']['name']} vs "
                          f"{b['meter']['name']}): their costs are not comparable")
     if not a["meter"]["deterministic"] and a["machine"] != b["machine"]:
-        raise ValueError("time-meter runs from different machines are not comparable: "
+        raise IncomparableRuns("time-meter runs from different machines are not comparable: "
                          f"{a['machine']} vs {b['machine']}")
     warnings = []
     ra, rb = a["meter"].get("runtime", {}), b["meter"].get("runtime", {})
     if a["meter"]["deterministic"] and ra.get("interpreter") != rb.get("interpreter"):
-        raise ValueError("the runs counted instructions under different interpreters "
+        raise IncomparableRuns("the runs counted instructions under different interpreters "
                          f"({ra.get('interpreter')} vs {rb.get('interpreter')}): counts depend "
                          "on the interpreter build, so they are not comparable")
     if a["meter"]["name"] == "instructions" and _cpu(a["machine"]) != _cpu(b["machine"]):
         warnings.append(f"hardware instruction counts from different CPUs ({_cpu(a['machine'])}"
                         f" vs {_cpu(b['machine'])}) can differ where the C library picks code "
                         "by CPU features; valgrind counts do not")
+    asked = metric
     metric = metric or a["benchmark"]["native_metric"]
     va = {t["task_id"]: t["scores"].get(metric) for t in a["tasks"]}
     vb = {t["task_id"]: t["scores"].get(metric) for t in b["tasks"]}
+    names = {name for t in (*a["tasks"], *b["tasks"]) for name in t["scores"]}
+    if asked and metric not in names:
+        raise UnknownName("metric", metric, names, where="these runs' per-task scores")
     common = sorted(k for k in va.keys() & vb.keys() if va[k] is not None and vb[k] is not None)
     if len(common) < 2:
-        raise ValueError(f"fewer than two tasks have {metric!r} in both runs "
+        raise IncomparableRuns(f"fewer than two tasks have {metric!r} in both runs "
                          f"({len(common)} in common); nothing to compare")
     higher = metric not in LOWER_IS_BETTER
     paired = metrics.paired_comparison([va[k] for k in common], [vb[k] for k in common],

@@ -19,6 +19,7 @@ from typing import Any, Iterator
 import httpx
 
 from perfjudge.benchmarks import DataFile
+from perfjudge.errors import InputFileError, Unavailable
 from perfjudge.tasks import Provenance
 
 DATA_DIR_ENV = "PERFJUDGE_DATA_DIR"
@@ -26,11 +27,11 @@ CACHE_DIR_ENV = "PERFJUDGE_CACHE_DIR"
 _CHUNK = 1 << 20
 
 
-class DataUnavailable(RuntimeError):
+class DataUnavailable(Unavailable):
     """The file is neither in the data dir nor in the cache, and could not be downloaded."""
 
 
-class ChecksumMismatch(ValueError):
+class ChecksumMismatch(InputFileError):
     """A file's sha256 differs from the pinned one (edited, truncated or a different release)."""
 
 
@@ -128,9 +129,9 @@ def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
             try:
                 row = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{number}: not valid JSON: {exc}") from exc
+                raise InputFileError(f"{path}:{number}: not valid JSON: {exc}") from exc
             if not isinstance(row, dict):
-                raise ValueError(f"{path}:{number}: expected a JSON object, got {type(row).__name__}")
+                raise InputFileError(f"{path}:{number}: expected a JSON object, got {type(row).__name__}")
             yield row
 
 
@@ -138,7 +139,7 @@ def read_json(path: Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        raise ValueError(f"{path}: not valid JSON: {exc}") from exc
+        raise InputFileError(f"{path}: not valid JSON: {exc}") from exc
 
 
 def read_records(path: Path) -> list[dict[str, Any]]:
@@ -157,14 +158,14 @@ def read_records(path: Path) -> list[dict[str, Any]]:
         return list(read_jsonl(path))
     data = read_json(path)
     if not isinstance(data, list) or not all(isinstance(row, dict) for row in data):
-        raise ValueError(f"{path}: expected a JSON list of objects")
+        raise InputFileError(f"{path}: expected a JSON list of objects")
     return data
 
 
 def require_fields(path: Path, row: dict[str, Any], fields: tuple[str, ...], where: str) -> None:
     missing = [name for name in fields if name not in row]
     if missing:
-        raise ValueError(f"{path}: {where}: missing field(s) {', '.join(missing)}")
+        raise InputFileError(f"{path}: {where}: missing field(s) {', '.join(missing)}")
 
 
 def provenance(benchmark: str, version: str, file: DataFile, path: Path) -> Provenance:

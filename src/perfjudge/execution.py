@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 from perfjudge import harness, meters, runner, sandbox, store, wire
 from perfjudge.checking import compare, short_repr
+from perfjudge.errors import JudgeFault
 from perfjudge.meters import Meter
 from perfjudge.results import CheckResult, TestFailure
 from perfjudge.runner import HarnessRun, MeasuredCall, exit_description
@@ -58,7 +59,7 @@ class DirectoryCache:
         tmp.replace(self.path / f"{key}.json")
 
 
-class EngineError(RuntimeError):
+class EngineError(JudgeFault):
     """The task itself cannot be judged (its reference fails, its generator crashes)."""
 
 

@@ -21,6 +21,7 @@ import subprocess
 from dataclasses import dataclass
 
 from perfjudge import metrics, sandbox, store
+from perfjudge.errors import Unavailable, UnknownName
 from perfjudge.results import Measurement
 
 
@@ -98,13 +99,13 @@ METERS: dict[str, Meter] = {
 DEFAULT_METER = "valgrind"
 
 
-class MeterUnavailable(RuntimeError):
-    pass
+class MeterUnavailable(Unavailable):
+    """The meter exists but does not work on this machine (the message says why)."""
 
 
 def get_meter(name: str) -> Meter:
     if name not in METERS:
-        raise KeyError(f"unknown meter {name!r}; known: {', '.join(METERS)}")
+        raise UnknownName("meter", name, METERS, hint="`perfjudge meters` says which work here.")
     return METERS[name]
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from perfjudge.errors import InputFileError, InputNotFound
 from perfjudge.tasks import Task, sha256_text
 
 # Fields of a JSONL record copied into `Sample.generation` when present.
@@ -77,7 +78,7 @@ class SampleIssue:
         return f"{where}{task}: {self.message}"
 
 
-class SamplesError(ValueError):
+class SamplesError(InputFileError):
     """Raised in strict mode; carries every issue, not just the first."""
 
     def __init__(self, issues: list[SampleIssue]):
@@ -295,7 +296,8 @@ def load_samples(
         _load_directory(path, collector, model)
         return collector.finish(path, strict)
     if not path.exists():
-        raise FileNotFoundError(f"samples file not found: {path}")
+        raise InputNotFound(f"samples file not found: {path} (pass a JSONL file, a JSON file or "
+                            "a directory of files per task)")
     if path.suffix == ".json":
         if isinstance(json.loads(path.read_text()), list):
             collector = _Collector(task_map, keep_duplicates)

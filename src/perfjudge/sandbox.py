@@ -32,6 +32,8 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from perfjudge.errors import Unavailable
+
 SANDBOX_UID = 65534
 SANDBOX_GID = 65534
 MiB = 1 << 20
@@ -789,7 +791,7 @@ def _sweep_roots(base: Path, root: Path) -> None:
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
-class SandboxUnavailable(RuntimeError):
+class SandboxUnavailable(Unavailable):
     """The harness files cannot be installed where the sandbox can read them."""
 
 

@@ -22,11 +22,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from perfjudge.errors import JudgeFault
 from perfjudge.results import CheckResult
 from perfjudge.tasks import sha256_text
 
 KEY_SCHEMA = 2
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: run_items.generation (1 is migrated on open)
 # Meters whose numbers depend on the hardware (and its load): their keys carry the machine.
 MACHINE_DEPENDENT_METERS = frozenset({"cpu_time", "wall_time", "peak_memory"})
 BUSY_TIMEOUT_MS = 60_000
@@ -56,14 +57,15 @@ CREATE TABLE IF NOT EXISTS run_items (
     run_id TEXT NOT NULL REFERENCES runs (run_id),
     sample_id TEXT NOT NULL,
     key TEXT NOT NULL REFERENCES results (key),
+    generation TEXT,
     PRIMARY KEY (run_id, sample_id)
 );
 CREATE TABLE IF NOT EXISTS blobs (key TEXT PRIMARY KEY, value TEXT NOT NULL, created REAL NOT NULL);
 """
 
 
-class StoreError(RuntimeError):
-    pass
+class StoreError(JudgeFault):
+    """The results database cannot be opened or is inconsistent with this perfjudge."""
 
 
 def result_key(
@@ -231,7 +233,12 @@ class Store:
             for statement in filter(str.strip, _SCHEMA.split(";")):
                 conn.execute(statement)
             row = conn.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()
-            if row is None:
+            if row is not None and int(row[0]) == 1:
+                # 1 -> 2: each sample's generation record travels with its run item.
+                conn.execute("ALTER TABLE run_items ADD COLUMN generation TEXT")
+                conn.execute("UPDATE meta SET value = ? WHERE name = 'schema'",
+                             (str(SCHEMA_VERSION),))
+            elif row is None:
                 conn.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
             elif int(row[0]) != SCHEMA_VERSION:
                 raise StoreError(f"{self.path}: schema version {row[0]}, this perfjudge "
@@ -287,15 +294,19 @@ class Store:
             except sqlite3.IntegrityError:
                 continue  # id collision: draw again
 
-    def link(self, run_id: str, sample_id: str, key: str) -> None:
-        """Record that ``sample_id`` of this run has its result under ``key`` (relinking a
-        sample, as a resumed run does, replaces its key)."""
+    def link(self, run_id: str, sample_id: str, key: str,
+             generation: dict[str, Any] | None = None) -> None:
+        """Record that ``sample_id`` of this run has its result under ``key``, with what
+        generating it cost (``Sample.generation``; relinking a sample, as a resumed run
+        does, replaces both)."""
+        text = json.dumps(generation, sort_keys=True, default=str) if generation else None
         try:
             with self.transaction() as conn:
                 conn.execute(
-                    "INSERT INTO run_items (run_id, sample_id, key) VALUES (?, ?, ?)"
-                    " ON CONFLICT (run_id, sample_id) DO UPDATE SET key = excluded.key",
-                    (run_id, sample_id, key),
+                    "INSERT INTO run_items (run_id, sample_id, key, generation)"
+                    " VALUES (?, ?, ?, ?) ON CONFLICT (run_id, sample_id) DO UPDATE"
+                    " SET key = excluded.key, generation = excluded.generation",
+                    (run_id, sample_id, key, text),
                 )
         except sqlite3.IntegrityError as exc:
             raise StoreError(f"cannot link {sample_id!r} in run {run_id!r} to {key[:12]}...: "
@@ -319,6 +330,13 @@ class Store:
             (run_id,),
         ).fetchall()
         return [(sample_id, CheckResult.from_dict(json.loads(text))) for sample_id, text in rows]
+
+    def run_generation(self, run_id: str) -> dict[str, dict[str, Any]]:
+        """sample_id -> its generation record, for the samples of this run that had one."""
+        rows = self._conn().execute(
+            "SELECT sample_id, generation FROM run_items WHERE run_id = ? AND generation"
+            " IS NOT NULL ORDER BY rowid", (run_id,)).fetchall()
+        return {sample_id: json.loads(text) for sample_id, text in rows}
 
     def run_keys(self, run_id: str) -> dict[str, str]:
         """sample_id -> key already linked: what a resumed run can skip."""

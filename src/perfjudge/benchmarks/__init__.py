@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from perfjudge.errors import UnknownName
 from perfjudge.tasks import Task
 
 
@@ -77,9 +78,10 @@ def all_benchmarks() -> dict[str, Benchmark]:
     return dict(_REGISTRY)
 
 
-class UnknownBenchmark(KeyError):
-    def __str__(self) -> str:
-        return f"unknown benchmark {self.args[0]!r}; known: {', '.join(sorted(all_benchmarks()))}"
+class UnknownBenchmark(UnknownName):
+    def __init__(self, name: str):
+        super().__init__("benchmark", name, all_benchmarks(),
+                         hint="`perfjudge benchmarks` lists them with their data.")
 
 
 def get_benchmark(name: str) -> Benchmark:

@@ -28,6 +28,7 @@ from typing import Any
 
 from perfjudge.benchmarks import Benchmark, DataFile, register
 from perfjudge.data import DataUnavailable, fetch, provenance, read_json
+from perfjudge.errors import InputFileError
 from perfjudge.tasks import Comparison, InputGenerator, Reference, Task, TestCase
 
 VERSION = "2025.02"
@@ -112,7 +113,7 @@ def _origin(dataset: str) -> str:
 
 def _by_prompt(path: Path, data: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
-        raise ValueError(f"{path}: expected a JSON object keyed by prompt, got {type(data).__name__}")
+        raise InputFileError(f"{path}: expected a JSON object keyed by prompt, got {type(data).__name__}")
     return data
 
 
@@ -131,7 +132,7 @@ def _stress_inputs(path: Path, key: str, cases: list[dict[str, Any]]) -> tuple[t
     expressions = []
     for number, case in enumerate(cases):
         if not isinstance(case, dict) or not isinstance(case.get("input"), str):
-            raise ValueError(f"{path}: {key[:60]!r}: stressful case {number} needs a string 'input'")
+            raise InputFileError(f"{path}: {key[:60]!r}: stressful case {number} needs a string 'input'")
         expressions.append(case["input"])
     literal: list[Any] = []
     for expression in expressions:
@@ -140,7 +141,7 @@ def _stress_inputs(path: Path, key: str, cases: list[dict[str, Any]]) -> tuple[t
         except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
             break
         if not isinstance(value, list):
-            raise ValueError(f"{path}: {key[:60]!r}: stressful input {expression[:60]!r} is not an argument list")
+            raise InputFileError(f"{path}: {key[:60]!r}: stressful input {expression[:60]!r} is not an argument list")
         literal.append(value)
     else:
         return tuple(TestCase(input=value, level="stress") for value in literal), None
@@ -158,7 +159,7 @@ def load_function(data_dir: Path | None = None) -> list[Task]:
     prov = provenance("coffe-function", VERSION, FUNCTION_FILES["data"], paths["data"])
     rows = read_json(paths["data"])
     if not isinstance(rows, list):
-        raise ValueError(f"{paths['data']}: expected a JSON list of problems")
+        raise InputFileError(f"{paths['data']}: expected a JSON list of problems")
     testcases = _by_prompt(paths["testcases"], read_json(paths["testcases"]))
     stressful = _by_prompt(paths["stressful"], read_json(paths["stressful"]))
     best = _by_prompt(paths["best"], read_json(paths["best"]))
@@ -169,13 +170,13 @@ def load_function(data_dir: Path | None = None) -> list[Task]:
         key = row.get("final_prompt")
         for name, table in (("testcases.json", testcases), ("stressful_testcases.json", stressful), ("best_solutions.json", best)):
             if key not in table:
-                raise ValueError(f"{paths['data']}: problem {index}: its final_prompt is missing from {name}")
+                raise InputFileError(f"{paths['data']}: problem {index}: its final_prompt is missing from {name}")
         entry = row["entry_point"]
         tests = []
         for number, case in enumerate(testcases[key]):
             output = case.get("output")
             if not isinstance(output, list) or len(output) != 1:
-                raise ValueError(f"{paths['testcases']}: problem {index} case {number}: output must be a one-item list")
+                raise InputFileError(f"{paths['testcases']}: problem {index} case {number}: output must be a one-item list")
             tests.append(TestCase(input=case["input"], expected=output[0], has_expected=True))
         perf_tests, generator = _stress_inputs(paths["stressful"], key, stressful[key])
         references = [Reference("best", _entry_alias(best[key][0], entry))]
@@ -204,11 +205,11 @@ def load_function(data_dir: Path | None = None) -> list[Task]:
 
 def _file_tests(path: Path, cases: Any, key: str) -> tuple[TestCase, ...]:
     if not isinstance(cases, list):
-        raise ValueError(f"{path}: {key[:60]!r}: expected a list of test cases")
+        raise InputFileError(f"{path}: {key[:60]!r}: expected a list of test cases")
     tests = []
     for number, case in enumerate(cases):
         if not isinstance(case, dict) or "input" not in case:
-            raise ValueError(f"{path}: {key[:60]!r}: case {number} needs 'input'")
+            raise InputFileError(f"{path}: {key[:60]!r}: case {number} needs 'input'")
         output = case.get("output")
         if isinstance(output, list):
             output = output[0] if len(output) == 1 else "\n".join(map(str, output))
@@ -227,7 +228,7 @@ def load_file(data_dir: Path | None = None) -> list[Task]:
         tests_path, all_tests, missing = None, {}, str(exc)
     rows = read_json(paths["data"])
     if not isinstance(rows, list):
-        raise ValueError(f"{paths['data']}: expected a JSON list of problems")
+        raise InputFileError(f"{paths['data']}: expected a JSON list of problems")
     stressful = _by_prompt(paths["stressful"], read_json(paths["stressful"]))
     best = _by_prompt(paths["best"], read_json(paths["best"]))
     tasks = []
@@ -235,10 +236,10 @@ def load_file(data_dir: Path | None = None) -> list[Task]:
         key = row.get("final_prompt")
         for name, table in (("stressful_testcases.json", stressful), ("best_solutions.json", best)):
             if key not in table:
-                raise ValueError(f"{paths['data']}: problem {index}: its final_prompt is missing from {name}")
+                raise InputFileError(f"{paths['data']}: problem {index}: its final_prompt is missing from {name}")
         sources = stressful[key]
         if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
-            raise ValueError(f"{paths['stressful']}: problem {index}: expected a list of generator sources")
+            raise InputFileError(f"{paths['stressful']}: problem {index}: expected a list of generator sources")
         tests = _file_tests(tests_path, all_tests[key], key) if tests_path and key in all_tests else ()
         metadata: dict[str, Any] = {"prompt_key": key, "origin": row["dataset"]}
         if not tests:
@@ -275,7 +276,7 @@ def load_prompt_samples(path: Path) -> dict[str, list[str]]:
     result = {}
     for key, value in data.items():
         if not (isinstance(value, list) and value and isinstance(value[0], list)):
-            raise ValueError(f"{path}: {key[:60]!r}: expected [[completion, ...], flag]")
+            raise InputFileError(f"{path}: {key[:60]!r}: expected [[completion, ...], flag]")
         result[key] = [str(item) for item in value[0]]
     return result
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from perfjudge.benchmarks import Benchmark, DataFile, register
 from perfjudge.data import fetch, provenance, read_records, require_fields
+from perfjudge.errors import InputFileError
 from perfjudge.tasks import Comparison, Reference, Task
 
 NAME = "effibench"
@@ -35,7 +36,7 @@ def load(data_dir: Path | None = None) -> list[Task]:
         require_fields(path, row, FIELDS, f"row {index}")
         canonical = row["canonical_solution"]
         if "class Solution" not in canonical:
-            raise ValueError(f"{path}: problem {row['problem_idx']}: canonical_solution defines no class Solution")
+            raise InputFileError(f"{path}: problem {row['problem_idx']}: canonical_solution defines no class Solution")
         tasks.append(
             Task(
                 benchmark=NAME,

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from perfjudge.benchmarks import Benchmark, DataFile, register
 from perfjudge.data import fetch, provenance, read_json, require_fields
+from perfjudge.errors import InputFileError
 from perfjudge.tasks import Comparison, InputGenerator, LevelCensoring, Reference, Task
 
 NAME = "enamel"
@@ -175,9 +176,9 @@ def load(data_dir: Path | None = None) -> list[Task]:
         try:
             sizes = [int(size) for size in row["input_levels"].split()]
         except ValueError as exc:
-            raise ValueError(f"{path}: {row['task_id']}: input_levels {row['input_levels']!r}: {exc}") from exc
+            raise InputFileError(f"{path}: {row['task_id']}: input_levels {row['input_levels']!r}: {exc}") from exc
         if len(sizes) != len(TESTS_PER_LEVEL):
-            raise ValueError(
+            raise InputFileError(
                 f"{path}: {row['task_id']}: input_levels has {len(sizes)} levels, expected {len(TESTS_PER_LEVEL)}"
             )
         source = GENERATOR_HELPERS + "\n" + row["prompt"] + "\n\n" + row["input_generator"] + _WRAPPER
@@ -220,15 +221,15 @@ def load_enamel_samples(path: Path) -> dict[str, list[str]]:
         try:
             items = [(int(key), value) for key, value in data.items()]
         except ValueError as exc:
-            raise ValueError(f"{path}: keys must be problem row numbers: {exc}") from exc
+            raise InputFileError(f"{path}: keys must be problem row numbers: {exc}") from exc
     elif isinstance(data, list):
         items = list(enumerate(data))
     else:
-        raise ValueError(f"{path}: expected a JSON list or object, got {type(data).__name__}")
+        raise InputFileError(f"{path}: expected a JSON list or object, got {type(data).__name__}")
     samples: dict[str, list[str]] = {}
     for row, codes in items:
         if not isinstance(codes, list) or not all(isinstance(code, str) for code in codes):
-            raise ValueError(f"{path}: problem {row}: expected a list of code strings")
+            raise InputFileError(f"{path}: problem {row}: expected a list of code strings")
         samples[f"HumanEval/{row}"] = codes
     return samples
 

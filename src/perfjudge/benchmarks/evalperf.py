@@ -24,6 +24,7 @@ from perfjudge.benchmarks.evalplus import (
     mbpp_deserialize_inputs,
 )
 from perfjudge.data import fetch, provenance, read_records, require_fields
+from perfjudge.errors import InputFileError
 from perfjudge.tasks import Reference, Task, TestCase
 
 NAME = "evalperf"
@@ -44,9 +45,9 @@ def _pe_input(path: Path, task_id: str, raw: Any) -> list[Any]:
     try:
         inputs = json.loads(raw) if isinstance(raw, str) else raw
     except json.JSONDecodeError as exc:
-        raise ValueError(f"{path}: {task_id}: pe_input is not valid JSON: {exc}") from exc
+        raise InputFileError(f"{path}: {task_id}: pe_input is not valid JSON: {exc}") from exc
     if not isinstance(inputs, list) or not inputs or not isinstance(inputs[0], list):
-        raise ValueError(f"{path}: {task_id}: pe_input must be a JSON list of argument lists")
+        raise InputFileError(f"{path}: {task_id}: pe_input must be a JSON list of argument lists")
     if task_id.startswith("Mbpp/"):
         inputs = mbpp_deserialize_inputs(task_id, inputs)
     return list(inputs[0])
@@ -62,10 +63,10 @@ def load(data_dir: Path | None = None) -> list[Task]:
         task_id = row["task_id"]
         refs, scores = list(row["reference"]), [float(s) for s in row["scores"]]
         if len(refs) != len(scores) or not refs:
-            raise ValueError(f"{path}: {task_id}: {len(refs)} references but {len(scores)} scores")
+            raise InputFileError(f"{path}: {task_id}: {len(refs)} references but {len(scores)} scores")
         base = plus.get(task_id)
         if base is None:
-            raise ValueError(f"{path}: {task_id}: not a HumanEval+ / MBPP+ task id")
+            raise InputFileError(f"{path}: {task_id}: not a HumanEval+ / MBPP+ task id")
         references = (base.references[0],) + tuple(
             Reference(f"cluster{level}", code, level=level) for level, code in enumerate(refs)
         )

@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 from perfjudge.benchmarks import Benchmark, DataFile, register
 from perfjudge.data import fetch, provenance, read_jsonl, require_fields
+from perfjudge.errors import InputFileError
 from perfjudge.tasks import Comparison, Reference, Task, TestCase
 
 HUMANEVAL_PLUS = DataFile(
@@ -217,7 +218,7 @@ def _load(name: str, dataset: str, file: DataFile, data_dir: Path | None) -> lis
             base, plus = mbpp_deserialize_inputs(task_id, base), mbpp_deserialize_inputs(task_id, plus)
         for label, inputs in (("base_input", base), ("plus_input", plus)):
             if not isinstance(inputs, list) or not all(isinstance(i, (list, tuple)) for i in inputs):
-                raise ValueError(f"{path}: {task_id}: {label} must be a list of argument lists")
+                raise InputFileError(f"{path}: {task_id}: {label} must be a list of argument lists")
         atol = float(row["atol"] or 0)
         code = row["prompt"] + row["canonical_solution"] if dataset == "humaneval" else row["canonical_solution"]
         if dataset == "mbpp" and entry in MBPP_NOT_NONE:

@@ -18,6 +18,7 @@ from typing import Any
 
 from perfjudge.benchmarks import Benchmark, DataFile, register
 from perfjudge.data import fetch, provenance, read_jsonl, require_fields
+from perfjudge.errors import InputFileError
 from perfjudge.tasks import Comparison, Reference, Task, TestCase
 
 NAME = "humaneval"
@@ -57,7 +58,7 @@ def load(data_dir: Path | None = None) -> list[Task]:
         try:
             inputs = literal_candidate_calls(row["test"])
         except SyntaxError as exc:
-            raise ValueError(f"{path}: {row['task_id']}: test does not parse: {exc}") from exc
+            raise InputFileError(f"{path}: {row['task_id']}: test does not parse: {exc}") from exc
         tasks.append(
             Task(
                 benchmark=NAME,

@@ -22,6 +22,7 @@ from typing import Any
 
 from perfjudge.benchmarks import Benchmark, DataFile, register
 from perfjudge.data import fetch, provenance, read_records, require_fields
+from perfjudge.errors import InputFileError
 from perfjudge.tasks import Comparison, Reference, Task, TestCase
 
 NAME = "mercury"
@@ -81,9 +82,9 @@ def load(data_dir: Path | None = None) -> list[Task]:
         try:
             cases = json.loads(row["test_cases"]) if isinstance(row["test_cases"], str) else row["test_cases"]
         except json.JSONDecodeError as exc:
-            raise ValueError(f"{path}: {slug}: test_cases is not valid JSON: {exc}") from exc
+            raise InputFileError(f"{path}: {slug}: test_cases is not valid JSON: {exc}") from exc
         if not isinstance(cases, list) or not all(isinstance(c, dict) and {"input", "expected"} <= c.keys() for c in cases):
-            raise ValueError(f"{path}: {slug}: test_cases must be a list of {{input, expected}} objects")
+            raise InputFileError(f"{path}: {slug}: test_cases must be a list of {{input, expected}} objects")
         tests = tuple(TestCase(input=c["input"], expected=c["expected"], has_expected=True) for c in cases)
         solutions = row["solutions"] or []
         references = tuple(

@@ -26,7 +26,7 @@ import plotly.offline
 from markupsafe import Markup
 
 from perfjudge.compare import compare_runs
-from perfjudge.evaluate import load_run
+from perfjudge.pipeline import load_run
 from perfjudge.report.terminal import fmt
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"

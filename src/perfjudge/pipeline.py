@@ -14,6 +14,7 @@ import concurrent.futures as cf
 import dataclasses
 import datetime as dt
 import json
+import math
 import multiprocessing
 import os
 import uuid
@@ -23,6 +24,7 @@ from typing import Any, Callable, Iterable
 
 from perfjudge import __version__, meters, runner, sandbox, scoring
 from perfjudge.benchmarks import Benchmark, get_benchmark
+from perfjudge.errors import InputFileError, InputNotFound, UnknownName
 from perfjudge.metrics import ENAMEL_ALPHA
 from perfjudge.execution import Engine, EngineError, check_solution, largest_inputs
 from perfjudge.results import VERDICTS, CheckResult
@@ -54,13 +56,24 @@ class EvaluateOptions:
 
 @dataclass
 class Job:
+    """One sample, or one reference judged like a sample, under its result key."""
+
     key: str
-    task_id: str
-    code: str
-    sample_id: str
+    sample: Sample
     reference: str | None = None
     level: int | None = None
-    model: str | None = None
+
+    @property
+    def task_id(self) -> str:
+        return self.sample.task_id
+
+    @property
+    def code(self) -> str:
+        return self.sample.code
+
+    @property
+    def sample_id(self) -> str:
+        return self.sample.sample_id
 
 
 @dataclass
@@ -92,7 +105,10 @@ def default_meter() -> str:
 def default_samples(benchmark: str) -> Path:
     path = EXAMPLES / f"{benchmark}_samples.jsonl"
     if not path.exists():
-        raise FileNotFoundError(f"no example samples ship for {benchmark!r}; pass --samples")
+        shipped = sorted(p.name.removesuffix("_samples.jsonl")
+                         for p in EXAMPLES.glob("*_samples.jsonl"))
+        raise InputNotFound(f"no example samples ship for {benchmark!r} (only for "
+                            f"{', '.join(shipped)}); pass your own with --samples FILE")
     return path
 
 
@@ -150,9 +166,13 @@ def evaluate(options: EvaluateOptions, progress: Callable[[str, int, int], None]
     tasks = bench.load(options.data_dir)
     if options.tasks:
         wanted = set(options.tasks)
-        unknown = wanted - {t.task_id for t in tasks}
+        unknown = sorted(wanted - {t.task_id for t in tasks})
         if unknown:
-            raise KeyError(f"unknown task id(s) for {bench.name}: {', '.join(sorted(unknown))}")
+            more = (f"(and {len(unknown) - 1} more unknown: {', '.join(unknown[1:6])})"
+                    if len(unknown) > 1 else "")
+            raise UnknownName("task", unknown[0], [t.task_id for t in tasks], where=bench.name,
+                              hint=more + (" " if more else "")
+                              + f"`perfjudge show {bench.name} TASK` prints a task.")
         tasks = [t for t in tasks if t.task_id in wanted]
     samples_path = options.samples or default_samples(bench.name)
     sample_set = load_samples(samples_path, tasks, keep_duplicates=options.keep_duplicates)
@@ -166,7 +186,8 @@ def evaluate(options: EvaluateOptions, progress: Callable[[str, int, int], None]
     meter = options.meter or default_meter()
     ok, why = meters.get_meter(meter).availability()
     if not ok:
-        raise RuntimeError(f"meter {meter!r} is not available here: {why}")
+        raise meters.MeterUnavailable(f"meter {meter!r} is not available here: {why} "
+                                      "(`perfjudge meters` lists those that work)")
     problem = runner.preflight(options.limits, valgrind=meters.get_meter(meter).valgrind)
     if problem:
         raise sandbox.SandboxUnavailable(f"the sandbox does not work here, so every check "
@@ -186,12 +207,13 @@ def evaluate(options: EvaluateOptions, progress: Callable[[str, int, int], None]
         partner = f"|paired:{sha256_text(task.canonical.code)}" if paired and task.canonical \
             else ""
         jobs.append(Job(_key(bench, task, s.code, meter, limits_dict, machine, runtime + partner),
-                        s.task_id, s.code, s.sample_id, model=s.model))
+                        s))
     if options.references:
         for t in sampled:
             for ref in t.references:
                 jobs.append(Job(_key(bench, t, ref.code, meter, limits_dict, machine, runtime),
-                                t.task_id, ref.code, f"{t.task_id}#ref:{ref.name}",
+                                Sample(f"{t.task_id}#ref:{ref.name}", t.task_id, ref.code,
+                                       source=f"{bench.name} reference {ref.name}"),
                                 reference=ref.name, level=ref.level))
 
     store = Store(options.store)
@@ -204,7 +226,7 @@ def evaluate(options: EvaluateOptions, progress: Callable[[str, int, int], None]
     for job in jobs:
         if cached[job.key] is not None:
             results[job.key] = cached[job.key]  # type: ignore[assignment]
-            store.link(run_id, job.sample_id, job.key)
+            store.link(run_id, job.sample_id, job.key, job.sample.generation)
     same_key: dict[str, list[Job]] = {}
     for job in jobs:
         same_key.setdefault(job.key, []).append(job)
@@ -241,7 +263,7 @@ def evaluate(options: EvaluateOptions, progress: Callable[[str, int, int], None]
                 if result.verdict != "sandbox_error":
                     store.put(job.key, result, code_sha256=sha256_text(job.code), machine=machine)
                     for twin in same_key[job.key]:
-                        store.link(run_id, twin.sample_id, job.key)
+                        store.link(run_id, twin.sample_id, job.key, twin.sample.generation)
                 _report(progress, "running samples", done, len(todo))
     store.finish_run(run_id)
 
@@ -312,7 +334,8 @@ def summarize(bench: Benchmark, tasks: list[Task], jobs: list[Job],
             if j.reference is None:
                 verdicts[r.verdict] += 1
             records.append({
-                "sample_id": j.sample_id, "task_id": j.task_id, "model": j.model,
+                "sample_id": j.sample_id, "task_id": j.task_id, "model": j.sample.model,
+                "generation": j.sample.generation,
                 "reference": j.reference, "level": j.level, "verdict": r.verdict,
                 "detail": r.detail, "cost": r.total_cost, "unit": r.unit,
                 "test_costs": [m.value for m in r.measurements],
@@ -347,10 +370,36 @@ def summarize(bench: Benchmark, tasks: list[Task], jobs: list[Job],
         "counts": {"tasks": len(tasks), "samples": sum(t.n for t in task_scores),
                    "verdicts": {k: v for k, v in verdicts.items() if v}},
         "issues": [dataclasses.asdict(i) for i in sample_set.problems],
+        "generation": generation_totals([j.sample for j in jobs if j.reference is None]),
         "scores": {name: scoring.score_dict(s) for name, s in scores.items()},
         "tasks": per_task,
     }
     return summary, records
+
+
+def generation_totals(samples: list[Sample]) -> dict[str, Any]:
+    """What generating the samples cost, as far as the samples files say: the sum of each
+    numeric field (top level and OpenAI-style ``usage``) over the samples that report it,
+    with how many did. Empty when no sample carries a generation record."""
+    totals: dict[str, dict[str, float]] = {}
+    reporting = 0
+    for sample in samples:
+        if not sample.generation:
+            continue
+        reporting += 1
+        fields = dict(sample.generation)
+        usage = fields.pop("usage", None)
+        if isinstance(usage, dict):
+            fields.update({k: v for k, v in usage.items() if k not in fields})
+        for name, value in fields.items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool) \
+                    and math.isfinite(value) and name not in ("temperature", "seed"):
+                entry = totals.setdefault(name, {"sum": 0, "samples": 0})
+                entry["sum"] += value
+                entry["samples"] += 1
+    if not reporting:
+        return {}
+    return {"samples": reporting, "of": len(samples), "totals": totals}
 
 
 def runtime_identity(meter: str) -> dict[str, str]:
@@ -375,13 +424,19 @@ def load_run(path: Path) -> dict[str, Any]:
     path = Path(path)
     file = path / "summary.json" if path.is_dir() else path
     if not file.exists():
-        raise FileNotFoundError(f"no run summary at {file} (run `perfjudge evaluate --output {path}`)")
-    data = json.loads(file.read_text())
+        raise InputNotFound(f"no run summary at {file} (run `perfjudge evaluate --output {path}`)")
+    try:
+        data = json.loads(file.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputFileError(f"{file} is not a perfjudge run summary: {exc}") from None
+    if not isinstance(data, dict):
+        raise InputFileError(f"{file} is not a perfjudge run summary (a JSON "
+                             f"{type(data).__name__}, not an object)")
     if data.get("schema") == "perfjudge.run/1":
-        raise ValueError(f"{file} was written by perfjudge 0.1 (schema perfjudge.run/1), whose "
+        raise InputFileError(f"{file} was written by perfjudge 0.1 (schema perfjudge.run/1), whose "
                          "costs a sample could fake and mean something else; evaluate again")
     if data.get("schema") != SCHEMA:
-        raise ValueError(f"{file} is not a perfjudge run summary (schema {data.get('schema')!r})")
+        raise InputFileError(f"{file} is not a perfjudge run summary (schema {data.get('schema')!r})")
     return data
 
 
