@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from perfjudge.benchmarks import get_benchmark
-from perfjudge.benchmarks.coffe import load_prompt_samples
 from perfjudge.benchmarks.enamel import EXCLUDED_ROWS, load_enamel_samples
 from perfjudge.benchmarks.humaneval import literal_candidate_calls
 from perfjudge.data import sha256_file
@@ -203,9 +202,11 @@ def test_coffe_file_generators_and_prompt_matching(data_dir):
     gen = tasks[0].performance_generator
     text = run_python(gen.source + f"\nimport json, random\nrandom.seed(0)\nprint(json.dumps({gen.entry}(0)))")
     assert isinstance(text, str) and text.strip()
-    samples = load_prompt_samples(data_dir / "coffe/examples/apps-GPT-4o.json")
-    prompts = {t.prompt for t in tasks}
-    assert len(samples) == 300 and set(samples) <= prompts
+    from perfjudge.samples import import_coffe_examples
+
+    samples = import_coffe_examples(data_dir / "coffe/examples/apps-GPT-4o.json", tasks)
+    assert not [p for p in samples.problems if p.kind in ("unknown_task", "malformed")]
+    assert len({s.task_id for s in samples}) == 300  # every example prompt is one task's
 
 
 # --- Hub-only benchmarks: fixtures written in the published schema ----------------------

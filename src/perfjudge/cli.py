@@ -309,7 +309,8 @@ def compare(run_a: Path = typer.Argument(..., help="First run directory."),
             html: Optional[Path] = typer.Option(None, "--html"),
             as_json: bool = typer.Option(False, "--json")) -> None:
     """Paired comparison of two runs on their common tasks: which differ, and is it significant?"""
-    from perfjudge.compare import compare_runs, print_comparison
+    from perfjudge.compare import compare_runs
+    from perfjudge.report.terminal import print_comparison
 
     try:
         result = compare_runs(run_a, run_b, metric=metric)

@@ -10,8 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
 
 from perfjudge import metrics
 from perfjudge.errors import IncomparableRuns, UnknownName
@@ -74,25 +72,3 @@ def compare_runs(run_a: Path, run_b: Path, metric: str | None = None,
 
 def _cpu(machine: str) -> str:
     return next((part[4:] for part in machine.split("; ") if part.startswith("cpu=")), machine)
-
-
-def print_comparison(result: dict[str, Any], console: Console | None = None) -> None:
-    console = console or Console()
-    table = Table(title=f"{result['metric']} per task (A = {result['run_a']}, "
-                        f"B = {result['run_b']})", title_justify="left")
-    for col in ("task", "A", "B", "better"):
-        table.add_column(col, justify="right" if col in ("A", "B") else "left")
-    for row in result["differing"]:
-        table.add_row(row["task_id"], f"{row['a']:.3f}", f"{row['b']:.3f}", row["better"])
-    console.print(table)
-    console.print(f"{len(result['differing'])} of {result['n_tasks']} tasks differ; "
-                  f"A better on {result['a_better']}, B better on {result['b_better']}, "
-                  f"ties {result['ties']}")
-    lo, hi = result["ci"]
-    verdict = "[bold green]significant[/]" if result["significant"] else "[yellow]not significant[/]"
-    console.print(f"mean difference {result['mean_difference']:+.4f} (95% CI [{lo:+.4f}, "
-                  f"{hi:+.4f}]), Wilcoxon p = {result['wilcoxon_p']:.3g}, sign test p = "
-                  f"{result['sign_test_p']:.3g}: {verdict} at alpha 0.05")
-    console.print(result["summary"])
-    for warning in result.get("warnings", []):
-        console.print(f"[yellow]warning:[/] {warning}")

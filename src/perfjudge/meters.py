@@ -96,7 +96,14 @@ METERS: dict[str, Meter] = {
                           "accounting"),
     )
 }
-DEFAULT_METER = "valgrind"
+
+
+def default_meter() -> str:
+    """Deterministic instruction counts where the host allows (portable scores), else CPU."""
+    for name in ("instructions", "valgrind", "cpu_time", "wall_time"):
+        if METERS[name].availability()[0]:
+            return name
+    return "wall_time"
 
 
 class MeterUnavailable(Unavailable):

@@ -17,10 +17,9 @@ import json
 import math
 import multiprocessing
 import os
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 from perfjudge import __version__, meters, runner, sandbox, scoring
 from perfjudge.benchmarks import Benchmark, get_benchmark
@@ -92,14 +91,6 @@ class RunReport:
     @property
     def scores(self) -> dict[str, Any]:
         return self.summary["scores"]
-
-
-def default_meter() -> str:
-    """Deterministic instruction counts where the host allows (portable scores), else CPU."""
-    for name in ("instructions", "valgrind", "cpu_time", "wall_time"):
-        if meters.get_meter(name).availability()[0]:
-            return name
-    return "wall_time"
 
 
 def default_samples(benchmark: str) -> Path:
@@ -183,7 +174,7 @@ def evaluate(options: EvaluateOptions, progress: Callable[[str, int, int], None]
     keep = {t.task_id for t in sampled}
     samples = [s for s in sample_set.samples if s.task_id in keep]
 
-    meter = options.meter or default_meter()
+    meter = options.meter or meters.default_meter()
     ok, why = meters.get_meter(meter).availability()
     if not ok:
         raise meters.MeterUnavailable(f"meter {meter!r} is not available here: {why} "

@@ -1,7 +1,7 @@
 """Isolation layers for one run: namespaces (bubblewrap), an unprivileged uid, rlimits, and a
 cgroup per run for processes, memory and CPU accounting.
 
-Findings behind the choices (DESIGN.md, re-measured here): root inside a user namespace still
+Findings behind the choices (the project's design notes, re-measured here): root inside a user namespace still
 owns root's files, so when perfjudge runs as root the child drops to uid 65534 *before*
 bubblewrap creates its namespaces; RLIMIT_NPROC counts every process of that uid, so the
 process cap that matters is the cgroup's ``pids.max``; RLIMIT_AS starves threads, so memory is

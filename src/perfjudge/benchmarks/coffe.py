@@ -269,18 +269,6 @@ def load_file(data_dir: Path | None = None) -> list[Task]:
     return tasks
 
 
-def load_prompt_samples(path: Path) -> dict[str, list[str]]:
-    """COFFE's example model outputs (``examples/*.json``: prompt -> [[completion, ...], flag])
-    as prompt -> completions, for matching to tasks by ``metadata["prompt_key"]``."""
-    data = _by_prompt(Path(path), read_json(Path(path)))
-    result = {}
-    for key, value in data.items():
-        if not (isinstance(value, list) and value and isinstance(value[0], list)):
-            raise InputFileError(f"{path}: {key[:60]!r}: expected [[completion, ...], flag]")
-        result[key] = [str(item) for item in value[0]]
-    return result
-
-
 register(
     Benchmark(
         name="coffe-function",
@@ -304,4 +292,5 @@ register(
     )
 )
 
-__all__ = ["load_function", "load_file", "load_prompt_samples"]
+# COFFE's example model outputs (examples/*.json) are samples: `samples.load_samples` reads them.
+__all__ = ["load_function", "load_file"]
