@@ -12,13 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from perfjudge.samples import (
-    SamplesError,
-    code_from_output,
-    fenced_blocks,
-    import_coffe_examples,
-    load_samples,
-)
+from perfjudge.extract import code_from_output, fenced_blocks
+from perfjudge.samples import SamplesError, import_coffe_examples, load_samples
 from perfjudge.tasks import Task
 
 
