@@ -106,13 +106,14 @@ def test_evalplus_levels_tolerances_and_special_oracles(data_dir):
     mbpp = {t.task_id: t for t in load("mbpp+", data_dir)}
     t0 = he["HumanEval/0"]
     assert [t.level for t in t0.tests][:1] == ["base"] and t0.tests[-1].level == "plus"
-    assert len(t0.tests) == t0.metadata["levels"]["base"] + t0.metadata["levels"]["plus"]
+    assert len(t0.tests) == t0.metadata["tests_per_level"]["base"] + t0.metadata["tests_per_level"]["plus"]
+    assert t0.level_scoring.order == ("base", "plus") and t0.level_scoring.hardness is None
     assert not any(t.has_expected for t in t0.tests)
     assert he["HumanEval/2"].comparison.kind == "atol" and he["HumanEval/2"].comparison.atol == 1e-6
     assert he["HumanEval/32"].comparison.kind == "checker"
     assert {t.task_id for t in mbpp.values() if t.comparison.kind == "checker"} >= {"Mbpp/2", "Mbpp/581", "Mbpp/737"}
     assert mbpp["Mbpp/2"].tests[0].input == [(3, 4, 5, 6), (5, 7, 4, 10)]  # tuples restored
-    assert mbpp["Mbpp/793"].metadata["levels"]["plus"] == 0  # published as plus_input: {}
+    assert mbpp["Mbpp/793"].metadata["tests_per_level"]["plus"] == 0  # published as plus_input: {}
 
 
 def _checker_verdicts(task: Task, cases: list[tuple[object, object, object]]) -> list[bool]:
@@ -143,7 +144,10 @@ def test_enamel_generator_reference_and_checker_agree(data_dir):
     gen = task.performance_generator
     assert gen is not None and [lvl for lvl, _ in gen.calls].count("level0") == 8 and len(gen.calls) == 20
     assert gen.calls[0][1] == (998244353 ^ 0 ^ 0, 20, 0, 0) and gen.calls[8][1] == (998244353 ^ 0 ^ 8, 100, 1, 0)
-    assert task.metadata["hardness"] == {"level0": 0.0, "level1": 3.0, "level2": 3.0, "level3": 4.0}
+    scoring = task.level_scoring
+    assert dict(zip(scoring.order, scoring.hardness)) == {"level0": 0.0, "level1": 3.0,
+                                                          "level2": 3.0, "level3": 4.0}
+    assert scoring.alpha == 2.0
     for task in (tasks[0], tasks[30], tasks[-1]):
         level0 = [args for lvl, args in task.performance_generator.calls if lvl == "level0"]
         program = (

@@ -97,16 +97,18 @@ def test_measured_only_up_to_the_censored_level(engine):
     result = check_solution(TASK, slow_from(2000), engine=engine, meter="valgrind")
     assert result.verdict == "passed" and result.censored_level == "level2"
     assert [m.test_index for m in result.measurements] == [0, 1, 2, 3]  # levels 0 and 1
+    assert [m.level for m in result.measurements] == ["level0", "level0", "level1", "level1"]
 
 
 def test_censored_levels_score_zero():
     """Hand-built costs: reference 100 per test on every level (T = 200); a sample as fast as
     the reference on levels 0-1 and censored from level 2 scores (0*1 + 3*1 + 3*0 + 4*0)/10."""
-    setup = TaskSetup("t", tuple(lvl for lvl in LEVELS for _ in (0, 1)), LEVELS,
-                      (0.0, 3.0, 3.0, 4.0), 2.0)
-    ref = Outcome("t", "passed", 800.0, (100.0,) * 8, "ref", "expert", 1)
-    censored = Outcome("t", "passed", 400.0, (100.0,) * 4, "s", censored_level="level2")
-    full = Outcome("t", "passed", 800.0, (100.0,) * 8, "s2")
+    setup = TaskSetup("t", LEVELS, (0.0, 3.0, 3.0, 4.0), 2.0)
+    levels = tuple(lvl for lvl in LEVELS for _ in (0, 1))
+    ref = Outcome("t", "passed", 800.0, (100.0,) * 8, "ref", "expert", 1, test_levels=levels)
+    censored = Outcome("t", "passed", 400.0, (100.0,) * 4, "s", censored_level="level2",
+                       test_levels=levels[:4])
+    full = Outcome("t", "passed", 800.0, (100.0,) * 8, "s2", test_levels=levels)
     scores = score_task(setup, [censored, full], [ref])
     assert scores.sample_values["s"]["eff"] == pytest.approx(0.3)
     assert scores.sample_values["s2"]["eff"] == pytest.approx(1.0)

@@ -88,7 +88,7 @@ def _task(sample_cost: float) -> dict[str, float]:
             Outcome("t", "passed", 40_000_000, (40_000_000,), "r1", "mid", 1),
             Outcome("t", "passed", 10_000_000, (10_000_000,), "r2", "fast", 2)]
     samples = [Outcome("t", "passed", sample_cost, (sample_cost,), "s")]
-    setup = TaskSetup("t", (None,), resolution=VALGRIND)
+    setup = TaskSetup("t", resolution=VALGRIND)
     return score_task(setup, samples, refs).values
 
 

@@ -522,7 +522,7 @@ def _measure(task: Task, code: str, tests: list[TestCase], engine: Engine, limit
         _check_counts_against_cpu(run, result, tests, engine)
     if result.verdict != "passed":
         return result
-    _measurements(meter, run, len(tests), result)
+    _measurements(meter, run, tests, result)
     if partner is not None:
         result.paired = _paired(meter, run, len(tests), partner.name)
     if len(result.measurements) != len(tests):
@@ -1050,7 +1050,8 @@ def _run_replay(task: Task, tests: list[TestCase], outputs: dict[int, Any],
     return [i != first for i in range(len(tests))]
 
 
-def _measurements(meter: Meter, run: HarnessRun, n_tests: int, result: CheckResult) -> None:
+def _measurements(meter: Meter, run: HarnessRun, tests: list[TestCase],
+                  result: CheckResult) -> None:
     """Per test: the sample's cost minus the baseline's (same input, same path, a do-nothing
     module), both from outside; time meters take the median over the repeats after the
     warm-up round, and report the spread of the sample's repeats."""
@@ -1064,13 +1065,14 @@ def _measurements(meter: Meter, run: HarnessRun, n_tests: int, result: CheckResu
                     out.append(value * meter.scale)
         return out
 
-    for i in range(n_tests):
+    for i, test in enumerate(tests):
         sample, null = values("sample", i), values("null", i)
         if not sample or not null:
             continue
         base = statistics.median(null)
         charged = [max(0.0, v - base) for v in sample]
-        m = meters.summarize(meter, charged, i)
+        m = meters.summarize(meter, charged, i,
+                             None if test.level is None else str(test.level))
         value = m.value
         every = [max(0.0, v - base) for v in values("sample", i, warmup=False)]
         if len(every) > 1 and m.value > 5 * meter.resolution and max(every) > \

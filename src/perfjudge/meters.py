@@ -203,7 +203,8 @@ def perf_counter_available() -> tuple[bool, str]:
 # --------------------------------------------------------------------- summaries
 
 
-def summarize(meter: Meter, values: list[float], test_index: int | None) -> Measurement:
+def summarize(meter: Meter, values: list[float], test_index: int | None,
+              level: str | None = None) -> Measurement:
     """Median with the median absolute deviation and CV: robust to the odd slow repeat."""
     median = statistics.median(values)
     mad = statistics.median(abs(v - median) for v in values)
@@ -211,4 +212,5 @@ def summarize(meter: Meter, values: list[float], test_index: int | None) -> Meas
     cv = statistics.pstdev(values) / mean if len(values) > 1 and mean else 0.0
     return Measurement(meter=meter.name, unit=meter.unit, value=median, repeats=len(values),
                        spread=mad, cv=cv, samples=tuple(values), test_index=test_index,
+                       level=level,
                        machine="" if meter.deterministic else store.machine_fingerprint())

@@ -24,8 +24,7 @@ from typing import Any, Callable
 from perfjudge import __version__, meters, runner, sandbox, scoring
 from perfjudge.benchmarks import Benchmark, get_benchmark
 from perfjudge.errors import InputFileError, InputNotFound, UnknownName
-from perfjudge.metrics import ENAMEL_ALPHA
-from perfjudge.execution import Engine, EngineError, check_solution, largest_inputs
+from perfjudge.execution import Engine, EngineError, check_solution
 from perfjudge.results import VERDICTS, CheckResult
 from perfjudge.samples import Sample, SampleSet, load_samples
 from perfjudge.store import Store, machine_fingerprint, result_key
@@ -280,28 +279,18 @@ def _report(progress: Callable[[str, int, int], None] | None, stage: str, done: 
 
 
 def _setup(task: Task, meter: str | None = None) -> scoring.TaskSetup:
-    """Levels of the tests that get measured, in the order the engine measures them."""
-    if task.performance_tests or task.performance_generator:
-        levels = [t.level for t in task.performance_tests]
-        if task.performance_generator:
-            levels += [level for level, _ in task.performance_generator.calls]
-    else:
-        levels = [task.tests[i].level for i in largest_inputs(list(task.tests))]
-    order = [str(x) for x in task.metadata.get("levels") or ()]
-    hardness = task.metadata.get("hardness")
-    if isinstance(hardness, dict):
-        hardness = [hardness[name] for name in order] if order else list(hardness.values())
-    return scoring.TaskSetup(task.task_id, tuple(levels), tuple(order),
-                             tuple(hardness) if hardness else None,
-                             float(task.metadata.get("alpha", ENAMEL_ALPHA)),
+    levels = task.level_scoring
+    return scoring.TaskSetup(task.task_id, levels.order, levels.hardness, levels.alpha,
                              meters.get_meter(meter).tie_band if meter else scoring.metrics.EXACT)
 
 
 def _outcome(job: Job, result: CheckResult) -> scoring.Outcome:
-    costs = tuple(m.value for m in sorted(result.measurements, key=lambda m: m.test_index or 0))
+    measured = sorted(result.measurements, key=lambda m: m.test_index or 0)
     paired = result.paired.get("speedup") if result.paired else None
-    return scoring.Outcome(job.task_id, result.verdict, result.total_cost, costs, job.sample_id,
-                           job.reference, job.level, result.censored_level, paired)
+    return scoring.Outcome(job.task_id, result.verdict, result.total_cost,
+                           tuple(m.value for m in measured), job.sample_id, job.reference,
+                           job.level, result.censored_level, paired,
+                           tuple(m.level for m in measured))
 
 
 def summarize(bench: Benchmark, tasks: list[Task], jobs: list[Job],

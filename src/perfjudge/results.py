@@ -44,6 +44,8 @@ class Measurement:
     cv: float
     samples: tuple[float, ...] = ()
     test_index: int | None = None
+    level: str | None = None
+    """The measured test's level (`TestCase.level`): scoring groups costs by it."""
     machine: str = ""
     baseline: float | None = None
     resolution: float = 0.0

@@ -34,6 +34,8 @@ class Outcome:
     """Time meters: the canonical reference's cost over this sample's, measured round by
     round in the same sandbox (`CheckResult.paired`); preferred to the ratio of separate
     measurements, whose machine drift does not cancel."""
+    test_levels: tuple[str | None, ...] = ()
+    """The level of each of ``test_costs``, as the engine measured it (`Measurement.level`)."""
 
     @property
     def correct(self) -> bool:
@@ -42,10 +44,10 @@ class Outcome:
 
 @dataclass(frozen=True)
 class TaskSetup:
-    """What scoring needs to know about a task beyond outcomes."""
+    """What scoring needs to know about a task beyond outcomes (`Task.level_scoring` and
+    the meter's tie band)."""
 
     task_id: str
-    test_levels: tuple[str | None, ...] = ()
     level_order: tuple[str, ...] = ()
     hardness: tuple[float, ...] | None = None
     alpha: float = 2.0
@@ -102,14 +104,21 @@ METRIC_INFO = {
 }
 
 
-def _level_times(setup: TaskSetup, test_costs: Sequence[float]) -> tuple[list[str], list[list[float]]]:
-    levels = list(setup.level_order) or sorted({str(l) for l in setup.test_levels}) or ["all"]
-    grouped: dict[str, list[float]] = {name: [] for name in levels}
-    for i, cost in enumerate(test_costs):
-        name = str(setup.test_levels[i]) if i < len(setup.test_levels) and setup.test_levels[i] is not None else levels[-1]
-        grouped.setdefault(name, []).append(cost)
-    names = [n for n in levels if grouped.get(n)]
-    return names, [grouped[n] for n in names]
+def _level_names(setup: TaskSetup, test_levels: Sequence[str | None]) -> list[str]:
+    """The task's level order, else the measured levels sorted, else one level."""
+    return list(setup.level_order) or sorted({str(l) for l in test_levels if l is not None}) \
+        or ["all"]
+
+
+def _level_times(outcome: Outcome, names: list[str]) -> tuple[list[str], list[list[float]]]:
+    """``outcome``'s test costs grouped by their measured level, in ``names`` order (a cost
+    without a level goes to the last); levels with no cost are left out."""
+    grouped: dict[str, list[float]] = {name: [] for name in names}
+    for i, cost in enumerate(outcome.test_costs):
+        level = outcome.test_levels[i] if i < len(outcome.test_levels) else None
+        grouped.setdefault(names[-1] if level is None else str(level), []).append(cost)
+    present = [n for n in names if grouped.get(n)]
+    return present, [grouped[n] for n in present]
 
 
 def score_task(setup: TaskSetup, samples: Sequence[Outcome],
@@ -142,7 +151,8 @@ def score_task(setup: TaskSetup, samples: Sequence[Outcome],
         scores.values["speedup"] = float(np.mean(speedups))
 
     if canonical.test_costs:
-        names, ref_times = _level_times(setup, canonical.test_costs)
+        all_names = _level_names(setup, canonical.test_levels)
+        names, ref_times = _level_times(canonical, all_names)
         hardness = list(setup.hardness) if setup.hardness and len(setup.hardness) == len(names) \
             else [1.0] * len(names)
         if sum(hardness) > 0 and all(min(t) > 0 for t in ref_times):
@@ -151,13 +161,13 @@ def score_task(setup: TaskSetup, samples: Sequence[Outcome],
                 level_times: list | None = None
                 if s.correct and s.censored_level is not None:
                     # measured up to the censored level; it and the later levels score 0
-                    got_names, got = _level_times(setup, s.test_costs) if s.test_costs else ([], [])
+                    got_names, got = _level_times(s, all_names) if s.test_costs else ([], [])
                     stop = names.index(s.censored_level) if s.censored_level in names else 0
                     by_name = dict(zip(got_names, got))
                     level_times = [by_name.get(n) if k < stop else None
                                    for k, n in enumerate(names)]
                 elif s.correct and len(s.test_costs) == len(canonical.test_costs):
-                    _, level_times = _level_times(setup, s.test_costs)
+                    _, level_times = _level_times(s, all_names)
                 eff = metrics.enamel_sample_efficiency(
                     level_times or [None] * len(names), ref_times,
                     correct=level_times is not None, hardness=hardness, alpha=setup.alpha,

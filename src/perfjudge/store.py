@@ -26,7 +26,7 @@ from perfjudge.errors import JudgeFault
 from perfjudge.results import CheckResult
 from perfjudge.tasks import sha256_text
 
-KEY_SCHEMA = 2
+KEY_SCHEMA = 3  # 3: measurements carry their test's level
 SCHEMA_VERSION = 2  # 2: run_items.generation (1 is migrated on open)
 # Meters whose numbers depend on the hardware (and its load): their keys carry the machine.
 MACHINE_DEPENDENT_METERS = frozenset({"cpu_time", "wall_time", "peak_memory"})

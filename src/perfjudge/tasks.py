@@ -94,6 +94,18 @@ class LevelCensoring:
 
 
 @dataclass(frozen=True)
+class LevelScoring:
+    """How per-level efficiency (ENAMEL's eff@k, `metrics.enamel_sample_efficiency`) reads
+    the task's test levels: their ``order``, their ``hardness`` weights (None: equal) and
+    alpha, the timeout factor over the slowest reference level. A task without one scores
+    its levels in sorted order with equal weights, alpha 2 (ENAMEL's default)."""
+
+    order: tuple[str, ...] = ()
+    hardness: tuple[float, ...] | None = None
+    alpha: float = 2.0
+
+
+@dataclass(frozen=True)
 class Provenance:
     benchmark: str
     version: str
@@ -123,6 +135,7 @@ class Task:
     censoring: LevelCensoring | None = None
     """The benchmark's rule for slow tests, when it is not EvalPlus's (every test within
     ``timeout_factor`` x the reference, else a timeout)."""
+    level_scoring: LevelScoring = field(default_factory=LevelScoring)
     metadata: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
     @property

@@ -20,7 +20,8 @@ from pathlib import Path
 from perfjudge.benchmarks import Benchmark, DataFile, register
 from perfjudge.data import fetch, provenance, read_json, require_fields
 from perfjudge.errors import InputFileError
-from perfjudge.tasks import Comparison, InputGenerator, LevelCensoring, Reference, Task
+from perfjudge.tasks import (Comparison, InputGenerator, LevelCensoring, LevelScoring, Reference,
+                             Task)
 
 NAME = "enamel"
 VERSION = "2024.06"
@@ -198,13 +199,11 @@ def load(data_dir: Path | None = None) -> list[Task]:
                 provenance=prov,
                 timeout_factor=TIMEOUT_FACTOR,
                 censoring=CENSORING,
+                level_scoring=LevelScoring(LEVEL_NAMES, HARDNESS, TIMEOUT_FACTOR),
                 metadata={
                     "row": index,
-                    "levels": list(LEVEL_NAMES),
                     "level_sizes": dict(zip(LEVEL_NAMES, sizes)),
                     "tests_per_level": dict(zip(LEVEL_NAMES, TESTS_PER_LEVEL)),
-                    "hardness": dict(zip(LEVEL_NAMES, HARDNESS)),
-                    "alpha": TIMEOUT_FACTOR,
                     "correctness_levels": list(LEVEL_NAMES),
                     "generator_returns": "argument list",
                 },

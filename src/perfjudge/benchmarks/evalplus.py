@@ -18,7 +18,7 @@ from typing import Any, Callable
 from perfjudge.benchmarks import Benchmark, DataFile, register
 from perfjudge.data import fetch, provenance, read_jsonl, require_fields
 from perfjudge.errors import InputFileError
-from perfjudge.tasks import Comparison, Reference, Task, TestCase
+from perfjudge.tasks import Comparison, LevelScoring, Reference, Task, TestCase
 
 HUMANEVAL_PLUS = DataFile(
     relpath="evalplus/HumanEvalPlus-v0.1.10.jsonl.gz",
@@ -237,8 +237,9 @@ def _load(name: str, dataset: str, file: DataFile, data_dir: Path | None) -> lis
                 references=(Reference("canonical", code),),
                 comparison=_comparison(dataset, entry, atol),
                 provenance=prov,
+                level_scoring=LevelScoring(("base", "plus")),
                 metadata={
-                    "levels": {"base": len(base), "plus": len(plus)},
+                    "tests_per_level": {"base": len(base), "plus": len(plus)},
                     "contract": row.get("contract", ""),
                     "special_oracle": (dataset, entry) in SPECIAL_CHECKS,
                 },
