@@ -15,9 +15,6 @@ from perfjudge import metrics
 from perfjudge.errors import IncomparableRuns, UnknownName
 from perfjudge.pipeline import load_run
 
-LOWER_IS_BETTER = {"NET", "NET_total"}
-
-
 def compare_runs(run_a: Path, run_b: Path, metric: str | None = None,
                  n_resamples: int = 2000) -> dict[str, Any]:
     a, b = load_run(run_a), load_run(run_b)
@@ -48,7 +45,7 @@ def compare_runs(run_a: Path, run_b: Path, metric: str | None = None,
     if len(common) < 2:
         raise IncomparableRuns(f"fewer than two tasks have {metric!r} in both runs "
                          f"({len(common)} in common); nothing to compare")
-    higher = metric not in LOWER_IS_BETTER
+    higher = metrics.higher_is_better(metric)
     paired = metrics.paired_comparison([va[k] for k in common], [vb[k] for k in common],
                                        higher_is_better=higher, n_resamples=n_resamples,
                                        name_a=str(run_a), name_b=str(run_b))

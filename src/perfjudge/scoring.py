@@ -76,34 +76,6 @@ class TaskScores:
     cost_pair: tuple[float, float] | None = None
 
 
-METRIC_INFO = {
-    "pass@1": ("share of samples that pass every correctness test (unbiased pass@k, k=1)",
-               "Chen et al. 2021, HumanEval; perfjudge.metrics.passk"),
-    "eff@1": ("ENAMEL efficiency: right-censored, hardness-weighted per-level score vs the "
-              "canonical reference, timeout = alpha x slowest reference level; 0 if incorrect",
-              "Qiu et al. 2025, ENAMEL; perfjudge.metrics.enamel"),
-    "speedup": ("canonical reference cost / sample cost over correct samples; geometric mean "
-                "over tasks (>1: faster than the reference)",
-                "Shypula et al. 2024, PIE; perfjudge.metrics.pie"),
-    "DPS_norm": ("EvalPerf DPS_norm: the reference level a correct sample reaches, levels "
-                 "weighted equally, in percent",
-                 "Liu et al. 2024, EvalPerf; perfjudge.metrics.evalperf"),
-    "DPS": ("EvalPerf DPS: share of reference solutions a correct sample matches or beats, "
-            "in percent", "Liu et al. 2024, EvalPerf; perfjudge.metrics.evalperf"),
-    "beyond@1": ("Mercury Beyond: where a correct sample's cost falls between the slowest "
-                 "(0) and fastest (1) reference; 0 if incorrect",
-                 "Du et al. 2024, Mercury; perfjudge.metrics.mercury"),
-    "NET": ("EffiBench normalized execution time, mean of per-task ratios sample/canonical "
-            "over correct samples (<1: faster)", "Huang et al. 2024, EffiBench (paper); "
-            "perfjudge.metrics.effibench"),
-    "NET_total": ("EffiBench normalized execution time as the published code computes it: "
-                  "ratio of total costs over tasks", "huangd1999/EffiBench code; "
-                  "perfjudge.metrics.effibench"),
-    "efficient@1": ("COFFE efficient@1: share of samples that are correct and cheaper than "
-                    "the best reference", "Peng et al. 2025, COFFE; perfjudge.metrics.coffe"),
-}
-
-
 def _level_names(setup: TaskSetup, test_levels: Sequence[str | None]) -> list[str]:
     """The task's level order, else the measured levels sorted, else one level."""
     return list(setup.level_order) or sorted({str(l) for l in test_levels if l is not None}) \
@@ -217,11 +189,12 @@ def aggregate(task_scores: Sequence[TaskScores], n_resamples: int = 2000,
     for name in names:
         values = [ts.values[name] for ts in task_scores if name in ts.values
                   and ts.values[name] is not None and math.isfinite(ts.values[name])]
-        desc, cite = METRIC_INFO.get(name, ("", ""))
+        info = metrics.METRICS.get(name)
+        desc, cite = (info.description, info.citation) if info else ("", "")
         if not values:
             out[name] = Score(name, None, None, None, 0, desc, cite)
             continue
-        statistic = _geomean if name == "speedup" else np.mean
+        statistic = _geomean if info and info.aggregate == "geomean" else np.mean
         if len(values) == 1:
             point = float(statistic(np.array(values)))
             out[name] = Score(name, point, None, None, 1, desc, cite)
@@ -232,9 +205,10 @@ def aggregate(task_scores: Sequence[TaskScores], n_resamples: int = 2000,
     pairs = [ts.cost_pair for ts in task_scores if ts.cost_pair]
     if pairs:
         sample_costs, canonical_costs = zip(*pairs)
-        desc, cite = METRIC_INFO["NET_total"]
+        info = metrics.METRICS["NET_total"]
         out["NET_total"] = Score("NET_total", metrics.normalized_ratio_of_totals(
-            sample_costs, canonical_costs), None, None, len(pairs), desc, cite)
+            sample_costs, canonical_costs), None, None, len(pairs), info.description,
+            info.citation)
     return out
 
 

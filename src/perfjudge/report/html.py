@@ -25,13 +25,16 @@ import plotly.graph_objects as go
 import plotly.offline
 from markupsafe import Markup
 
+from perfjudge import metrics
 from perfjudge.compare import compare_runs
 from perfjudge.pipeline import load_run
 from perfjudge.report.terminal import fmt
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 MAX_CHART_TASKS = 60
-EFFICIENCY_METRICS = ("eff@1", "DPS_norm", "beyond@1", "efficient@1", "speedup")
+# What the page plots per task when the native metric is pass@1: the first of these a run has.
+EFFICIENCY_METRICS = tuple(m.name for m in metrics.METRICS.values()
+                           if m.wired and m.efficiency and m.higher_is_better)
 PLOT_CONFIG = {"displaylogo": False, "responsive": True}
 COLORS = {"sample": "#4c78a8", "a": "#2a9d8f", "b": "#e76f51", "tie": "#9e9e9e"}
 LEVEL_COLORS = ("#d62728", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf")
