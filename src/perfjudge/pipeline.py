@@ -10,21 +10,18 @@ same cache) because every efficiency score compares against them.
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import dataclasses
 import datetime as dt
 import json
 import math
-import multiprocessing
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from perfjudge import __version__, meters, runner, sandbox, scoring
+from perfjudge import __version__, meters, sandbox, scoring
 from perfjudge.benchmarks import Benchmark, get_benchmark
 from perfjudge.errors import InputFileError, InputNotFound, UnknownName
-from perfjudge.execution import Engine, EngineError, check_solution
+from perfjudge.executors import CheckRequest, Executor, LocalPoolExecutor
 from perfjudge.results import VERDICTS, CheckResult
 from perfjudge.samples import Sample, SampleSet, load_samples
 from perfjudge.store import Store, machine_fingerprint, result_key
@@ -50,6 +47,9 @@ class EvaluateOptions:
     limits: sandbox.Limits = field(default_factory=sandbox.Limits)
     references: bool = True
     keep_duplicates: bool = False
+    executor: Executor | None = None
+    """Where the checks run; None: a `LocalPoolExecutor` of ``workers`` processes (pinned
+    to one core each for time meters). The pipeline does not close one passed in."""
 
 
 @dataclass
@@ -102,51 +102,6 @@ def default_samples(benchmark: str) -> Path:
     return path
 
 
-# ----------------------------------------------------------------------------- workers
-
-_WORKER_ENGINE: Engine | None = None
-
-
-def _die_with_parent() -> None:
-    """A worker must not outlive a killed evaluate (it would keep judging for nobody)."""
-    try:
-        import ctypes
-        import signal
-
-        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
-def _init_worker(limits: sandbox.Limits, cpus: Any) -> None:
-    global _WORKER_ENGINE
-    _die_with_parent()
-    cpu = None
-    if cpus is not None:
-        try:
-            cpu = cpus.get_nowait()
-        except Exception:
-            cpu = None
-    _WORKER_ENGINE = Engine(limits=limits, cpu=cpu)
-
-
-def _prepare(task: Task) -> str | None:
-    """Expected outputs and generated inputs, computed once per task before the samples."""
-    engine = _WORKER_ENGINE or Engine()
-    try:
-        engine.correctness_tests(task)
-        engine.performance_tests(task)
-    except EngineError as exc:
-        return str(exc)
-    return None
-
-
-def _run(task: Task, code: str, meter: str, paired: bool = False) -> dict[str, Any]:
-    engine = _WORKER_ENGINE or Engine()
-    return check_solution(task, code, meter=meter, engine=engine,
-                          paired_with=task.canonical if paired else None).to_dict()
-
-
 # ----------------------------------------------------------------------------- main job
 
 
@@ -166,7 +121,6 @@ def evaluate(options: EvaluateOptions, progress: Callable[[str, int, int], None]
         tasks = [t for t in tasks if t.task_id in wanted]
     samples_path = options.samples or default_samples(bench.name)
     sample_set = load_samples(samples_path, tasks, keep_duplicates=options.keep_duplicates)
-    by_id = {t.task_id: t for t in tasks}
     sampled = [t for t in tasks if t.task_id in {s.task_id for s in sample_set.samples}]
     if options.limit is not None:
         sampled = sampled[: options.limit]
@@ -174,16 +128,25 @@ def evaluate(options: EvaluateOptions, progress: Callable[[str, int, int], None]
     samples = [s for s in sample_set.samples if s.task_id in keep]
 
     meter = options.meter or meters.default_meter()
-    ok, why = meters.get_meter(meter).availability()
-    if not ok:
-        raise meters.MeterUnavailable(f"meter {meter!r} is not available here: {why} "
-                                      "(`perfjudge meters` lists those that work)")
-    problem = runner.preflight(options.limits, valgrind=meters.get_meter(meter).valgrind)
-    if problem:
-        raise sandbox.SandboxUnavailable(f"the sandbox does not work here, so every check "
-                                         f"would fail the same way: {problem}")
     deterministic = meters.get_meter(meter).deterministic
-    workers = options.workers or (os.cpu_count() or 1)
+    executor = options.executor or LocalPoolExecutor(options.workers, options.limits,
+                                                     pin_cpus=not deterministic)
+    try:
+        executor.ready(meter)
+        return _evaluate(options, bench, tasks, sampled, samples, sample_set, samples_path,
+                         meter, executor, progress)
+    finally:
+        if options.executor is None:
+            executor.close()
+
+
+def _evaluate(options: EvaluateOptions, bench: Benchmark, tasks: list[Task],
+              sampled: list[Task], samples: list[Sample], sample_set: SampleSet,
+              samples_path: Path, meter: str, executor: Executor,
+              progress: Callable[[str, int, int], None] | None) -> RunReport:
+    by_id = {t.task_id: t for t in tasks}
+    deterministic = meters.get_meter(meter).deterministic
+    workers = executor.workers
     machine = None if deterministic else machine_fingerprint()
     limits_dict = dataclasses.asdict(options.limits)
     runtime = "|".join(runtime_identity(meter).values())
@@ -223,38 +186,26 @@ def evaluate(options: EvaluateOptions, progress: Callable[[str, int, int], None]
 
     task_errors: dict[str, str] = {}
     if todo:
-        ctx = multiprocessing.get_context("spawn")
-        cpus = None
-        if not deterministic:
-            cpus = ctx.Queue()
-            for cpu in range(os.cpu_count() or 1):
-                cpus.put(cpu)
-            workers = min(workers, os.cpu_count() or 1)
-        with cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
-                                    initargs=(options.limits, cpus)) as pool:
-            need = sorted({job.task_id for job in todo})
-            _report(progress, "preparing tasks", 0, len(need))
-            for done, (task_id, error) in enumerate(
-                    zip(need, pool.map(_prepare, [by_id[t] for t in need])), 1):
-                if error:
-                    task_errors[task_id] = error
-                _report(progress, "preparing tasks", done, len(need))
-            futures = {pool.submit(_run, by_id[job.task_id], job.code, meter,
-                                   paired and job.reference is None): job for job in todo}
-            _report(progress, "running samples", 0, len(todo))
-            for done, future in enumerate(cf.as_completed(futures), 1):
-                job = futures[future]
-                try:
-                    result = CheckResult.from_dict(future.result())
-                except Exception as exc:  # a worker died: record it, keep every other result
-                    result = CheckResult(job.task_id, "sandbox_error",
-                                         detail=f"worker failed: {type(exc).__name__}: {exc}")
-                results[job.key] = result
-                if result.verdict != "sandbox_error":
-                    store.put(job.key, result, code_sha256=sha256_text(job.code), machine=machine)
-                    for twin in same_key[job.key]:
-                        store.link(run_id, twin.sample_id, job.key, twin.sample.generation)
-                _report(progress, "running samples", done, len(todo))
+        need = [by_id[t] for t in sorted({job.task_id for job in todo})]
+        _report(progress, "preparing tasks", 0, len(need))
+        for done, (task, error) in enumerate(executor.prepare(need), 1):
+            if error:
+                task_errors[task.task_id] = error
+            _report(progress, "preparing tasks", done, len(need))
+        requests = [CheckRequest(by_id[job.task_id], job.code, meter,
+                                 by_id[job.task_id].canonical
+                                 if paired and job.reference is None else None)
+                    for job in todo]
+        job_of = {id(request): job for request, job in zip(requests, todo)}
+        _report(progress, "running samples", 0, len(todo))
+        for done, (request, result) in enumerate(executor.check(requests), 1):
+            job = job_of[id(request)]
+            results[job.key] = result
+            if result.verdict != "sandbox_error":
+                store.put(job.key, result, code_sha256=sha256_text(job.code), machine=machine)
+                for twin in same_key[job.key]:
+                    store.link(run_id, twin.sample_id, job.key, twin.sample.generation)
+            _report(progress, "running samples", done, len(todo))
     store.finish_run(run_id)
 
     summary, records = summarize(bench, sampled, jobs, results, meter, sample_set, task_errors)
@@ -423,8 +374,7 @@ def load_run(path: Path) -> dict[str, Any]:
 # ----------------------------------------------------------------------------- references
 
 
-def _check_reference(task: Task, name: str, code: str) -> tuple[str, str, str, str]:
-    result = check_solution(task, code, engine=_WORKER_ENGINE or Engine())
+def _reference_row(task: Task, name: str, result: CheckResult) -> tuple[str, str, str, str]:
     detail = result.detail
     if result.failure is not None:
         detail += f" (test {result.failure.index}: input {result.failure.input_repr[:120]}"
@@ -436,21 +386,28 @@ def _check_reference(task: Task, name: str, code: str) -> tuple[str, str, str, s
 
 def validate_references(benchmark: str, data_dir: Path | None = None, workers: int | None = None,
                         limit: int | None = None,
-                        progress: Callable[[str, int, int], None] | None = None
-                        ) -> list[tuple[str, str, str, str]]:
+                        progress: Callable[[str, int, int], None] | None = None,
+                        executor: Executor | None = None) -> list[tuple[str, str, str, str]]:
     """Run every reference solution of a benchmark against its own correctness tests.
 
     Returns (task_id, reference, verdict, detail) for each; a benchmark whose references do
     not pass cannot judge anyone else's code on those tasks."""
     tasks = get_benchmark(benchmark).load(data_dir)[:limit]
-    jobs = [(t, r.name, r.code) for t in tasks for r in t.references]
-    ctx = multiprocessing.get_context("spawn")
+    names = {}
+    requests = []
+    for task in tasks:
+        for ref in task.references:
+            request = CheckRequest(task, ref.code)
+            names[id(request)] = ref.name
+            requests.append(request)
     out: list[tuple[str, str, str, str]] = []
-    with cf.ProcessPoolExecutor(workers or os.cpu_count() or 1, mp_context=ctx,
-                                initializer=_init_worker,
-                                initargs=(sandbox.Limits(), None)) as pool:
-        futures = [pool.submit(_check_reference, *job) for job in jobs]
-        for done, future in enumerate(cf.as_completed(futures), 1):
-            out.append(future.result())
-            _report(progress, f"checking {benchmark} references", done, len(jobs))
+    own = executor is None
+    executor = executor or LocalPoolExecutor(workers, sandbox.Limits())
+    try:
+        for done, (request, result) in enumerate(executor.check(requests), 1):
+            out.append(_reference_row(request.task, names[id(request)], result))
+            _report(progress, f"checking {benchmark} references", done, len(requests))
+    finally:
+        if own:
+            executor.close()
     return sorted(out)

@@ -1,0 +1,248 @@
+"""Where judge work runs: the seam between the pipeline and the engine.
+
+The pipeline hands an executor two kinds of work, both pure functions of their inputs:
+``prepare`` a task (its expected outputs and generated inputs, computed once) and ``check``
+a piece of code on a task (a `CheckResult`). Results come back as they finish, in any order.
+
+- `LocalPoolExecutor`: spawned worker processes on this machine, one engine each (with time
+  meters, each pinned to its own core); what `evaluate` and `validate` use.
+- `InProcessExecutor`: the same engine in this process, one job at a time (debugging,
+  profiling; still the real sandbox for every check).
+- `ScriptedExecutor`: no sandbox at all, results from a function; the fast fake that lets
+  pipeline tests exercise caching, resume, scoring and outputs in milliseconds.
+
+A Ray executor (issue 9) implements the same three methods.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from perfjudge.results import CheckResult
+from perfjudge.sandbox import Limits
+from perfjudge.tasks import Reference, Task
+
+
+@dataclass(frozen=True)
+class CheckRequest:
+    """Judge ``code`` on ``task``; measure it with ``meter`` (None: correctness only),
+    beside ``paired_with`` for time meters."""
+
+    task: Task
+    code: str
+    meter: str | None = None
+    paired_with: Reference | None = None
+
+
+class Executor(Protocol):
+    workers: int
+
+    def ready(self, meter: str) -> None:
+        """Raise `perfjudge.errors.Unavailable` if no check with ``meter`` can work here, so
+        that a run stops before judging anything instead of failing every sample alike."""
+
+    def prepare(self, tasks: Sequence[Task]) -> Iterator[tuple[Task, str | None]]:
+        """Each task with None, or why its expected outputs or inputs could not be made."""
+
+    def check(self, requests: Sequence[CheckRequest]
+              ) -> Iterator[tuple[CheckRequest, CheckResult]]:
+        """Each request with its result, as they finish. A failure of the executor itself
+        (a worker that died) is a ``sandbox_error`` result, never an exception, so every
+        other result is kept."""
+
+    def close(self) -> None: ...
+
+
+# ------------------------------------------------------------------------- worker side
+
+_WORKER_ENGINE: Any = None
+
+
+def _die_with_parent() -> None:
+    """A worker must not outlive a killed evaluate (it would keep judging for nobody)."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _init_worker(limits: Limits, cpus: Any) -> None:
+    from perfjudge.execution import Engine
+
+    global _WORKER_ENGINE
+    _die_with_parent()
+    cpu = None
+    if cpus is not None:
+        try:
+            cpu = cpus.get_nowait()
+        except Exception:
+            cpu = None
+    _WORKER_ENGINE = Engine(limits=limits, cpu=cpu)
+
+
+def _engine() -> Any:
+    from perfjudge.execution import Engine
+
+    return _WORKER_ENGINE or Engine()
+
+
+def prepare_task(task: Task, engine: Any = None) -> str | None:
+    """Expected outputs and generated inputs, computed once per task before the samples."""
+    from perfjudge.execution import EngineError
+
+    engine = engine or _engine()
+    try:
+        engine.correctness_tests(task)
+        engine.performance_tests(task)
+    except EngineError as exc:
+        return str(exc)
+    return None
+
+
+def run_check(request: CheckRequest, engine: Any = None) -> dict[str, Any]:
+    from perfjudge.execution import check_solution
+
+    return check_solution(request.task, request.code, meter=request.meter,
+                          engine=engine or _engine(),
+                          paired_with=request.paired_with).to_dict()
+
+
+def sandbox_ready(meter: str, limits: Limits) -> None:
+    """The meter works on this machine and a trivial check passes in the sandbox."""
+    from perfjudge import meters, runner
+    from perfjudge.sandbox import SandboxUnavailable
+
+    ok, why = meters.get_meter(meter).availability()
+    if not ok:
+        raise meters.MeterUnavailable(f"meter {meter!r} is not available here: {why} "
+                                      "(`perfjudge meters` lists those that work)")
+    problem = runner.preflight(limits, valgrind=meters.get_meter(meter).valgrind)
+    if problem:
+        raise SandboxUnavailable(f"the sandbox does not work here, so every check would fail "
+                                 f"the same way: {problem}")
+
+
+def _worker_failed(request: CheckRequest, exc: BaseException) -> CheckResult:
+    return CheckResult(request.task.task_id, "sandbox_error",
+                       detail=f"worker failed: {type(exc).__name__}: {exc}")
+
+
+# ------------------------------------------------------------------------- executors
+
+
+class LocalPoolExecutor:
+    """``workers`` spawned processes. ``pin_cpus`` gives each its own core (time meters:
+    two measurements must not share one), which caps the workers at the core count."""
+
+    def __init__(self, workers: int | None = None, limits: Limits | None = None,
+                 pin_cpus: bool = False):
+        ctx = multiprocessing.get_context("spawn")
+        cores = os.cpu_count() or 1
+        self.workers = workers or cores
+        cpus = None
+        if pin_cpus:
+            cpus = ctx.Queue()
+            for cpu in range(cores):
+                cpus.put(cpu)
+            self.workers = min(self.workers, cores)
+        self.limits = limits or Limits()
+        self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=ctx,
+                                            initializer=_init_worker,
+                                            initargs=(self.limits, cpus))
+
+    def ready(self, meter: str) -> None:
+        sandbox_ready(meter, self.limits)
+
+    def prepare(self, tasks: Sequence[Task]) -> Iterator[tuple[Task, str | None]]:
+        yield from zip(tasks, self._pool.map(prepare_task, tasks))
+
+    def check(self, requests: Sequence[CheckRequest]
+              ) -> Iterator[tuple[CheckRequest, CheckResult]]:
+        futures = {self._pool.submit(run_check, r): r for r in requests}
+        for future in cf.as_completed(futures):
+            request = futures[future]
+            try:
+                yield request, CheckResult.from_dict(future.result())
+            except Exception as exc:  # a worker died: this result only
+                yield request, _worker_failed(request, exc)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> "LocalPoolExecutor":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class InProcessExecutor:
+    """The real engine in this process, one job after another."""
+
+    def __init__(self, engine: Any = None):
+        from perfjudge.execution import Engine
+
+        self.engine = engine or Engine()
+        self.workers = 1
+
+    def ready(self, meter: str) -> None:
+        sandbox_ready(meter, self.engine.limits)
+
+    def prepare(self, tasks: Sequence[Task]) -> Iterator[tuple[Task, str | None]]:
+        for task in tasks:
+            yield task, prepare_task(task, self.engine)
+
+    def check(self, requests: Sequence[CheckRequest]
+              ) -> Iterator[tuple[CheckRequest, CheckResult]]:
+        for request in requests:
+            try:
+                yield request, CheckResult.from_dict(run_check(request, self.engine))
+            except Exception as exc:
+                yield request, _worker_failed(request, exc)
+
+    def close(self) -> None:
+        pass
+
+
+class ScriptedExecutor:
+    """No sandbox: ``judge(request)`` gives each result. Records every request it saw."""
+
+    def __init__(self, judge: Callable[[CheckRequest], CheckResult],
+                 prepare: Callable[[Task], str | None] | None = None):
+        self.judge = judge
+        self._prepare = prepare or (lambda task: None)
+        self.requests: list[CheckRequest] = []
+        self.workers = 1
+
+    def ready(self, meter: str) -> None:
+        from perfjudge import meters
+
+        meters.get_meter(meter)  # any known meter: nothing is measured
+
+    def prepare(self, tasks: Sequence[Task]) -> Iterator[tuple[Task, str | None]]:
+        for task in tasks:
+            yield task, self._prepare(task)
+
+    def check(self, requests: Sequence[CheckRequest]
+              ) -> Iterator[tuple[CheckRequest, CheckResult]]:
+        for request in requests:
+            self.requests.append(request)
+            try:
+                yield request, self.judge(request)
+            except Exception as exc:
+                yield request, _worker_failed(request, exc)
+
+    def close(self) -> None:
+        pass
+
+
+__all__ = ["CheckRequest", "Executor", "InProcessExecutor", "LocalPoolExecutor",
+           "ScriptedExecutor", "prepare_task", "run_check", "sandbox_ready"]
