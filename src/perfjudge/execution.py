@@ -24,6 +24,7 @@ from typing import Any, Protocol
 from perfjudge import harness, meters, runner, sandbox, store, wire
 from perfjudge.checking import compare, short_repr
 from perfjudge.errors import JudgeFault
+from perfjudge.languages import get_language
 from perfjudge.meters import Meter
 from perfjudge.results import CheckResult, TestFailure
 from perfjudge.runner import HarnessRun, MeasuredCall, exit_description
@@ -249,35 +250,16 @@ def _wire_input(value: Any) -> bytes:
 def _job(task: Task, code: str, inputs: list[Any], **extra: Any) -> dict:
     encoded = [_wire_input(x if task.kind == "program" else list(x)) for x in inputs]
     if task.kind == "program":
-        return {"mode": "program", "code": code, "inputs": encoded, **extra}
+        return {"mode": "program", "code": code, "inputs": encoded,
+                "language": task.language, **extra}
     return {"mode": "function", "code": code, "entry_point": task.entry_point,
-            "inputs": encoded, "preload": imported_modules(code), **extra}
+            "inputs": encoded, "preload": imported_modules(code, task.language),
+            "language": task.language, **extra}
 
 
-def imported_modules(code: str) -> list[str]:
-    """Modules the code imports (and their parents), for the zygote to load first; only
-    `harness.PRELOADABLE` ones are loaded. A file that does not parse imports nothing."""
-    import ast
-
-    try:
-        tree = ast.parse(code)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return []
-    names: list[str] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            found = [node.module]
-        else:
-            continue
-        for name in found:
-            parts = name.split(".")
-            for k in range(1, len(parts) + 1):
-                candidate = ".".join(parts[:k])
-                if candidate in harness.PRELOADABLE and candidate not in names:
-                    names.append(candidate)
-    return names
+def imported_modules(code: str, language: str = "python") -> list[str]:
+    """What the zygote loads before the sample (`languages.Language.preload`)."""
+    return get_language(language).preload(code)
 
 
 def _first_error(run: HarnessRun) -> str:
@@ -505,8 +487,10 @@ def _measure(task: Task, code: str, tests: list[TestCase], engine: Engine, limit
     job = {"mode": "measure", "kind": task.kind, "code": code, "entry_point": task.entry_point,
            "inputs": inputs, "calls": calls,
            # the partner's imports too, or it would pay for them inside its windows
-           "preload": sorted(set(imported_modules(code))
-                             | set(imported_modules(partner.code) if partner else ())),
+           "preload": sorted(set(imported_modules(code, task.language))
+                             | set(imported_modules(partner.code, task.language)
+                                   if partner else ())),
+           "language": task.language,
            "cpu_seconds": run_limits.test_seconds,
            "partner": partner.code if partner is not None else None,
            "output_caps": {i: c for i, t in enumerate(tests)

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Literal
 
 from perfjudge import meters, sandbox, wire
+from perfjudge.languages import get_language
 from perfjudge.sandbox import Capabilities, Limits, RunDir, RunGroup
 
 WALL_SLACK = 3.0
@@ -188,10 +189,8 @@ class _Launch:
             self.sample_r, sample_w = os.pipe()
             sample_ctl_r, self.sample_ctl_w = os.pipe()
             fds += [sample_w, sample_ctl_r]
-        # Not -I: it implies -E, which ignores PYTHONHASHSEED, and randomised string hashes
-        # move instruction counts by several percent (dict probes). The environment is ours
-        # alone (bubblewrap --clearenv), -s -S -P keep user site, site and cwd out.
-        inner = [caps.python, "-s", "-S", "-P", f"{inside}/harness.py", *map(str, fds)]
+        language = get_language(job.get("language", "python"))
+        inner = language.harness_command(caps.python, f"{inside}/harness.py", fds)
         if valgrind:
             assert run_dir is not None
             records = "/cg" if in_sandbox else str(run_dir.records)

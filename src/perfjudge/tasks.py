@@ -136,6 +136,8 @@ class Task:
     """The benchmark's rule for slow tests, when it is not EvalPlus's (every test within
     ``timeout_factor`` x the reference, else a timeout)."""
     level_scoring: LevelScoring = field(default_factory=LevelScoring)
+    language: str = "python"
+    """`perfjudge.languages` name of the language samples and references are written in."""
     metadata: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
     @property
@@ -157,8 +159,10 @@ class Task:
         for test in (*self.tests, *self.performance_tests):
             tests.update(repr((test.input, test.expected, test.has_expected, test.level)).encode(
                 "utf-8", "surrogatepass"))
+        language = {} if self.language == "python" else {"language": self.language}
         payload = json.dumps(
             {
+                **language,
                 "benchmark": self.benchmark,
                 "version": self.provenance.version if self.provenance else "",
                 "sha256": self.provenance.sha256 if self.provenance else "",
