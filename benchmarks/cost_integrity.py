@@ -36,7 +36,7 @@ WORKER = r'''
 import json, re, sys, tempfile
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
-from perfjudge.execution import Engine, DirectoryCache, check_solution
+from perfjudge.execution import Engine, check_solution
 from perfjudge.sandbox import Limits
 from perfjudge.tasks import Task, TestCase as Case, Reference, Comparison
 HERE = Path(sys.argv[2]); TWINS = HERE / "twins"; skip = set(sys.argv[3].split(","))
@@ -55,7 +55,13 @@ TASKS = {
 }
 limits = Limits(test_seconds=5.0, wall_seconds=120.0, memory_bytes=1 << 30, max_processes=32,
                 max_output_bytes=1 << 20)
-engine = Engine(limits=limits, cache=DirectoryCache(Path(tempfile.mkdtemp())))
+try:  # the engine of 0.1 (the "before" column) kept derived data in files
+    from perfjudge.execution import DirectoryCache
+    cache = DirectoryCache(Path(tempfile.mkdtemp()))
+except ImportError:
+    from perfjudge.store import Store
+    cache = Store(Path(tempfile.mkdtemp()) / "derived.db")
+engine = Engine(limits=limits, cache=cache)
 twins = {}
 for path in sorted(HERE.glob("*.py")):
     head = dict(re.findall(r"^# (\w+): ?(.*)$", path.read_text(), re.M))

@@ -51,7 +51,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import DEFAULT_DATA_DIR, REPO, RESULTS, Tee, load_average, machine_header, table  # noqa: E402
 
 from perfjudge import sandbox  # noqa: E402
-from perfjudge.execution import DirectoryCache, Engine, EngineError, check_solution  # noqa: E402
+from perfjudge.execution import Engine, EngineError, check_solution  # noqa: E402
+from perfjudge.store import Store
 from perfjudge.results import CheckResult  # noqa: E402
 from perfjudge.tasks import Task  # noqa: E402
 
@@ -238,7 +239,7 @@ def main(argv: list[str]) -> int:
             tasks, source = load_tasks(args.data_dir)
             tasks = [t for t in tasks if t.task_id in wanted]
             out(f"# perfjudge tasks from: {source}")
-            engine = Engine(cache=DirectoryCache(tmp_root / "pj-cache"))
+            engine = Engine(cache=Store(tmp_root / "pj-cache.db"))
             split_jobs = [(t.task_id, part, split_task(t, part), t.canonical.code)
                           for t in tasks for part in PARTS]
             out(f"# perfjudge cold phase starts (load average {load_average()})")

@@ -36,7 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import DEFAULT_DATA_DIR, RESULTS, Tee, machine_header, table  # noqa: E402
 
 from perfjudge.benchmarks import get_benchmark  # noqa: E402
-from perfjudge.execution import DirectoryCache, Engine, check_solution, per_test_limits  # noqa: E402
+from perfjudge.execution import Engine, check_solution, per_test_limits  # noqa: E402
+from perfjudge.store import Store
 from perfjudge.sandbox import Limits  # noqa: E402
 from perfjudge.tasks import TestCase  # noqa: E402
 
@@ -117,7 +118,7 @@ def main(argv: list[str]) -> int:
     limits = Limits(test_seconds=30.0, min_test_seconds=1.0, wall_seconds=600.0)
     rows = []
     with tempfile.TemporaryDirectory(prefix="pj-machine-") as tmp:
-        engine = Engine(limits=limits, cache=DirectoryCache(Path(tmp)), cpu=0)
+        engine = Engine(limits=limits, cache=Store(Path(tmp) / "derived.db"), cpu=0)
         speed = engine.machine_speed()
         out(f"machine speed factor here: {speed:.3f} (1.0 = the development machine)")
         for task in (base, harder):

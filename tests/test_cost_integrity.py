@@ -25,7 +25,8 @@ import pytest
 
 from perfjudge import meters, sandbox
 from perfjudge.pipeline import EvaluateOptions, evaluate
-from perfjudge.execution import DirectoryCache, Engine, check_solution
+from perfjudge.execution import Engine, check_solution
+from perfjudge.store import Store
 from perfjudge.sandbox import Limits
 from perfjudge.tasks import Comparison, Reference, Task
 from perfjudge.tasks import TestCase as Case
@@ -96,7 +97,7 @@ def run_tmp():
 
 @pytest.fixture(scope="module")
 def engine(run_tmp, tmp_path_factory):
-    return Engine(limits=LIMITS, cache=DirectoryCache(tmp_path_factory.mktemp("derived")))
+    return Engine(limits=LIMITS, cache=Store(tmp_path_factory.mktemp("derived") / "derived.db"))
 
 
 _twin_costs: dict[tuple[str, str, str], float] = {}
@@ -253,7 +254,7 @@ def test_a_sandbox_that_cannot_start_is_the_judges_fault(tmp_path, monkeypatch):
     monkeypatch.setenv("PERFJUDGE_RUN_DIR", str(hidden))
     sandbox.harness_dir.cache_clear()
     try:
-        engine = Engine(limits=LIMITS, cache=DirectoryCache(tmp_path / "derived"))
+        engine = Engine(limits=LIMITS, cache=Store(tmp_path / "derived.db"))
         result = check_solution(TASKS["primes"], PRIMES, engine=engine)
         assert result.verdict == "sandbox_error", (result.verdict, result.detail)
         assert str(hidden) in result.detail or "Permission denied" in result.detail, result.detail

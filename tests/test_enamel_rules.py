@@ -12,7 +12,8 @@ import pytest
 
 from perfjudge import sandbox
 from perfjudge.benchmarks.enamel import CENSORING
-from perfjudge.execution import DirectoryCache, Engine, censored_limit, check_solution
+from perfjudge.execution import Engine, censored_limit, check_solution
+from perfjudge.store import Store
 from perfjudge.metrics import enamel_sample_efficiency
 from perfjudge.sandbox import Limits
 from perfjudge.scoring import Outcome, TaskSetup, score_task
@@ -45,7 +46,7 @@ def slow_from(size: int, wrong_from: int | None = None) -> str:
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory):
     limits = Limits(test_seconds=10.0, wall_seconds=120.0, memory_bytes=512 << 20)
-    return Engine(limits=limits, cache=DirectoryCache(tmp_path_factory.mktemp("derived")))
+    return Engine(limits=limits, cache=Store(tmp_path_factory.mktemp("derived") / "derived.db"))
 
 
 def test_the_published_rule_is_the_adapters():

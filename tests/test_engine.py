@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from perfjudge import harness, sandbox
 from perfjudge.checking import tokens_match, values_match
-from perfjudge.execution import DirectoryCache, Engine, check_solution
+from perfjudge.execution import Engine, check_solution
+from perfjudge.store import Store
 from perfjudge.sandbox import Limits
 from perfjudge.tasks import Comparison, Reference, Task
 from perfjudge.tasks import TestCase as Case
@@ -31,7 +32,7 @@ SMALL = Limits(test_seconds=2.0, wall_seconds=60.0, memory_bytes=256 << 20,
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory):
-    return Engine(limits=SMALL, cache=DirectoryCache(tmp_path_factory.mktemp("derived")))
+    return Engine(limits=SMALL, cache=Store(tmp_path_factory.mktemp("derived") / "derived.db"))
 
 
 def fn_task(reference: str, inputs, *, comparison: Comparison | None = None, perf=(),

@@ -26,7 +26,8 @@ from pathlib import Path
 import pytest
 
 from perfjudge import meters, sandbox
-from perfjudge.execution import DirectoryCache, Engine, check_solution
+from perfjudge.execution import Engine, check_solution
+from perfjudge.store import Store
 from perfjudge.sandbox import Limits
 from perfjudge.tasks import Reference, Task
 from perfjudge.tasks import TestCase as Case
@@ -78,7 +79,7 @@ def run_tmp(tmp_path_factory):
 @pytest.fixture(scope="module")
 def engine(run_tmp, tmp_path_factory):
     return Engine(limits=Limits(**BASE_LIMITS),
-                  cache=DirectoryCache(tmp_path_factory.mktemp("derived")))
+                  cache=Store(tmp_path_factory.mktemp("derived") / "derived.db"))
 
 
 @pytest.fixture
@@ -309,7 +310,7 @@ BATCH_HOSTILE = ["os_exit", "lying_int_subclass", "forged_result_fd", "fork_bomb
 def _batch_item(item: tuple[str, str, dict, str]) -> tuple[int, str, str]:
     """Runs in a pool worker: returns (worker pid, name, verdict)."""
     name, code, limits, cache = item
-    engine = Engine(limits=Limits(**limits), cache=DirectoryCache(Path(cache)))
+    engine = Engine(limits=Limits(**limits), cache=Store(Path(cache) / "derived.db"))
     result = check_solution(ADD, code, engine=engine, limits=Limits(**limits))
     return os.getpid(), name, result.verdict
 

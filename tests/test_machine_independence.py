@@ -12,8 +12,9 @@ import time
 import pytest
 
 from perfjudge import sandbox
-from perfjudge.execution import (NOMINAL_CALIBRATION_SECONDS, DirectoryCache, Engine,
-                                 check_solution, per_test_limits)
+from perfjudge.execution import (NOMINAL_CALIBRATION_SECONDS, Engine, check_solution,
+                                 per_test_limits)
+from perfjudge.store import Store
 from perfjudge.sandbox import Limits
 from perfjudge.tasks import Reference, Task
 from perfjudge.tasks import TestCase as Case
@@ -52,7 +53,7 @@ def test_coffe_limits_follow_its_harness(data_dir):
 
 @needs_sandbox
 def test_machine_speed_is_measured_near_one_on_the_development_machine(tmp_path):
-    engine = Engine(cache=DirectoryCache(tmp_path))
+    engine = Engine(cache=Store(tmp_path / "derived.db"))
     speed = engine.machine_speed()
     assert 0.05 < speed < 20, speed
     assert engine.machine_speed() == speed  # cached per machine
@@ -79,7 +80,7 @@ def test_a_busy_core_does_not_turn_a_pass_into_a_timeout(tmp_path):
     slack. The CPU limit decides, and the wall clock waits while the sample is runnable: the
     same verdict. Twice the floor is a timeout that names the floor."""
     limits = Limits(test_seconds=5.0, min_test_seconds=1.0, wall_seconds=120.0)
-    engine = Engine(limits=limits, cache=DirectoryCache(tmp_path), cpu=0)
+    engine = Engine(limits=limits, cache=Store(tmp_path / "derived.db"), cpu=0)
     spin = 0.9 * engine.machine_speed()
     task = Task("machine", "machine/spin", "", "function", "f",
                 tests=(Case([spin], spin, True, reference_seconds=0.001),),

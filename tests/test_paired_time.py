@@ -9,7 +9,8 @@ import os
 import pytest
 
 from perfjudge import sandbox
-from perfjudge.execution import DirectoryCache, Engine, check_solution
+from perfjudge.execution import Engine, check_solution
+from perfjudge.store import Store
 from perfjudge.sandbox import Limits
 from perfjudge.tasks import Reference, Task
 from perfjudge.tasks import TestCase as Case
@@ -40,8 +41,7 @@ def f(n):
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory):
-    return Engine(limits=Limits(test_seconds=20.0), cache=DirectoryCache(
-        tmp_path_factory.mktemp("derived")))
+    return Engine(limits=Limits(test_seconds=20.0), cache=Store(tmp_path_factory.mktemp("derived") / "derived.db"))
 
 
 @pytest.fixture(scope="module")

@@ -92,3 +92,77 @@ def test_an_executor_failure_costs_one_result_and_is_not_stored(tmp_path):
     retry = ScriptedExecutor(judge)
     _run(tmp_path, _samples(tmp_path, FAST, FAST + "# boom\n"), retry)
     assert [r.code for r in retry.requests] == [FAST + "# boom\n"]  # only the failed one
+
+
+CONCURRENT = r'''
+import json, sys, time
+from pathlib import Path
+from perfjudge.executors import ScriptedExecutor
+from perfjudge.pipeline import EvaluateOptions, evaluate
+from perfjudge.results import CheckResult, Measurement
+
+def judge(request):
+    time.sleep(0.02)  # long enough for the two processes' writes to interleave
+    cost = 1e8 + len(request.code)
+    m = [Measurement("valgrind", "instructions", cost, 1, 0.0, 0.0, (cost,), 0, level="perf")]
+    return CheckResult(request.task.task_id, "passed", measurements=m, total_cost=cost)
+
+out, samples, store = map(Path, sys.argv[1:4])
+report = evaluate(EvaluateOptions(benchmark="builtin", samples=samples, meter="valgrind",
+                                  output=out, store=store, executor=ScriptedExecutor(judge)))
+print(json.dumps({"run_id": report.run_id, "executed": report.executed}))
+'''
+
+
+def test_two_evaluate_processes_share_one_store_and_lose_nothing(tmp_path):
+    import subprocess
+    import sys
+
+    from perfjudge.pipeline import EXAMPLES, load_records, load_run
+    from perfjudge.store import Store
+
+    lines = (EXAMPLES / "builtin_samples.jsonl").read_text().splitlines()
+    (tmp_path / "a.jsonl").write_text("\n".join(lines[:40]) + "\n")
+    (tmp_path / "b.jsonl").write_text("\n".join(lines[20:]) + "\n")  # 20 samples shared
+    procs = [subprocess.Popen([sys.executable, "-c", CONCURRENT, str(tmp_path / f"out-{n}"),
+                               str(tmp_path / f"{n}.jsonl"), str(tmp_path / "s.db")],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for n in ("a", "b")]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [e for _, e in outs]
+    runs = [json.loads(o.strip().splitlines()[-1]) for o, _ in outs]
+    store = Store(tmp_path / "s.db")
+    records = {n: [json.loads(x) for x in
+                   (tmp_path / f"out-{n}" / "results.jsonl").read_text().splitlines()]
+               for n in ("a", "b")}
+    for n, run in zip(("a", "b"), runs):
+        # the store holds the whole run: summary, records and one linked result per record
+        assert load_run(run["run_id"], tmp_path / "s.db") == load_run(tmp_path / f"out-{n}")
+        assert load_records(run["run_id"], tmp_path / "s.db") == records[n]
+        assert len(store.run_results(run["run_id"])) == len(records[n])
+    # every distinct result was stored exactly once, whichever process ran it
+    assert store.count_results() == len({r["key"] for n in records for r in records[n]})
+    assert {r.status for r in store.list_runs()} == {"finished"}
+
+
+def test_report_and_runs_read_the_store_by_run_id(tmp_path):
+    import subprocess
+    import sys
+
+    report = _run(tmp_path, _samples(tmp_path, FAST, SLOW, WRONG), ScriptedExecutor(judge))
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "perfjudge.cli", *args,
+                               "--store", str(tmp_path / "s.db")], capture_output=True,
+                              text=True, timeout=120)
+
+    listed = json.loads(cli("runs", "--json").stdout)
+    assert [r["run_id"] for r in listed] == [report.run_id]
+    assert listed[0]["status"] == "finished" and listed[0]["items"] == 6
+    shown = cli("report", report.run_id, "--json")
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["scores"] == report.summary["scores"]
+    html = cli("report", report.run_id, "--html", str(tmp_path / "r.html"))
+    assert html.returncode == 0 and "two_sum" in (tmp_path / "r.html").read_text()
+    missing = cli("report", "20260101T000000-deadbeef")
+    assert missing.returncode == 2 and "unknown run '20260101T000000-deadbeef'" in missing.stderr

@@ -303,3 +303,19 @@ def test_a_schema_1_store_is_migrated_and_keeps_its_results(tmp_path):
     assert store.run_generation("r1") == {"HumanEval/0#1": {"tokens": 5}}
     with sqlite3.connect(path) as check:
         assert check.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone() == ("2",)
+
+
+def test_finished_runs_are_read_back_by_id(tmp_path):
+    from perfjudge.errors import UnknownName
+    from perfjudge.pipeline import SCHEMA, load_records, load_run
+
+    store = Store(tmp_path / "r.db")
+    run_id = store.start_run("builtin", "valgrind")
+    assert store.run_summary(run_id) is None  # still running: nothing to report yet
+    summary = {"schema": SCHEMA, "run_id": run_id, "tasks": []}
+    store.finish_run(run_id, summary=summary, records=[{"sample_id": "a#0"}])
+    assert load_run(run_id, tmp_path / "r.db") == summary
+    assert load_records(run_id, tmp_path / "r.db") == [{"sample_id": "a#0"}]
+    wrong = run_id[:-1] + ("0" if run_id[-1] != "0" else "1")
+    with pytest.raises(UnknownName, match=f"unknown run '{wrong}'.*did you mean '{run_id}'"):
+        load_run(wrong, tmp_path / "r.db")

@@ -8,6 +8,7 @@ from the class of the error (`perfjudge.errors`), never from a guess at a builti
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -91,8 +92,6 @@ def check(
     """Run one solution against one task's tests in the sandbox; with --meter, measure it.
 
     Exit code 0 if it passed, 1 if not, 2 for bad input, 3 if the meter is unavailable."""
-    import dataclasses
-
     from perfjudge import meters, sandbox
     from perfjudge.execution import Engine, check_solution
     from perfjudge.report.terminal import print_check
@@ -277,23 +276,29 @@ def meters_cmd(as_json: bool = typer.Option(False, "--json")) -> None:
     console.print(f"sandbox interpreter: {caps.python}")
 
 
+StoreOpt = typer.Option(None, envvar="PERFJUDGE_STORE",
+                        help="Results database to read run ids from (default: the user cache).")
+
+
 @app.command()
-def report(run: Path = typer.Argument(..., help="A run's output directory (or summary.json)."),
+def report(run: str = typer.Argument(..., help="A run's output directory, its summary.json, "
+                                               "or its run id in the store."),
            html: Optional[Path] = typer.Option(None, "--html", help="Write a self-contained "
                                                                     "HTML report here."),
+           store: Optional[Path] = StoreOpt,
            as_json: bool = typer.Option(False, "--json")) -> None:
     """Print a finished run's summary again, or write it as an HTML page."""
     from perfjudge.pipeline import load_run
     from perfjudge.report.terminal import print_summary
 
     try:
-        summary = load_run(run)
+        summary = load_run(run, store)
     except PerfjudgeError as exc:
         _fail_with(exc)
     if html:
         from perfjudge.report.html import write_run_html
 
-        write_run_html(run, html)
+        write_run_html(run, html, store)
         console.print(f"wrote {html}")
     if as_json:
         print(json.dumps(summary))
@@ -302,29 +307,53 @@ def report(run: Path = typer.Argument(..., help="A run's output directory (or su
 
 
 @app.command()
-def compare(run_a: Path = typer.Argument(..., help="First run directory."),
-            run_b: Path = typer.Argument(..., help="Second run directory."),
+def compare(run_a: str = typer.Argument(..., help="First run: directory or run id."),
+            run_b: str = typer.Argument(..., help="Second run: directory or run id."),
             metric: Optional[str] = typer.Option(None, help="Per-task metric to compare "
                                                            "(default: the native one)."),
             html: Optional[Path] = typer.Option(None, "--html"),
+            store: Optional[Path] = StoreOpt,
             as_json: bool = typer.Option(False, "--json")) -> None:
     """Paired comparison of two runs on their common tasks: which differ, and is it significant?"""
     from perfjudge.compare import compare_runs
     from perfjudge.report.terminal import print_comparison
 
     try:
-        result = compare_runs(run_a, run_b, metric=metric)
+        result = compare_runs(run_a, run_b, metric=metric, store=store)
     except PerfjudgeError as exc:
         _fail_with(exc)
     if html:
         from perfjudge.report.html import write_compare_html
 
-        write_compare_html(run_a, run_b, html, metric=metric)
+        write_compare_html(run_a, run_b, html, metric=metric, store=store)
         console.print(f"wrote {html}")
     if as_json:
         print(json.dumps(result, default=str))
     else:
         print_comparison(result, console)
+
+
+@app.command()
+def runs(store: Optional[Path] = StoreOpt,
+         as_json: bool = typer.Option(False, "--json")) -> None:
+    """List the runs in the results store, oldest first: id, benchmark, meter, status, items.
+
+    A finished run can be read back by id: `perfjudge report RUN_ID`."""
+    from perfjudge.store import Store
+
+    try:
+        found = Store(store).list_runs()
+    except PerfjudgeError as exc:
+        _fail_with(exc)
+    if as_json:
+        print(json.dumps([dataclasses.asdict(r) for r in found]))
+        return
+    table = Table(title=f"runs in {Store(store).path}")
+    for col in ("run id", "benchmark", "meter", "status", "items"):
+        table.add_column(col)
+    for r in found:
+        table.add_row(r.run_id, r.benchmark, r.meter, r.status, str(r.items))
+    console.print(table)
 
 
 @app.command()

@@ -15,9 +15,10 @@ from perfjudge import metrics
 from perfjudge.errors import IncomparableRuns, UnknownName
 from perfjudge.pipeline import load_run
 
-def compare_runs(run_a: Path, run_b: Path, metric: str | None = None,
-                 n_resamples: int = 2000) -> dict[str, Any]:
-    a, b = load_run(run_a), load_run(run_b)
+def compare_runs(run_a: Path | str, run_b: Path | str, metric: str | None = None,
+                 n_resamples: int = 2000, store: Path | None = None) -> dict[str, Any]:
+    """Each run is a directory, a summary.json or a run id in ``store``."""
+    a, b = load_run(run_a, store), load_run(run_b, store)
     if a["meter"]["name"] != b["meter"]["name"]:
         raise IncomparableRuns(f"the runs used different meters ({a['meter']['name']} vs "
                          f"{b['meter']['name']}): their costs are not comparable")

@@ -13,12 +13,9 @@ from __future__ import annotations
 import dataclasses
 import math
 import marshal
-import os
 import statistics
-import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Protocol
 
 from perfjudge import harness, meters, runner, sandbox, store, wire
@@ -33,31 +30,13 @@ from perfjudge.tasks import Reference, Task, TestCase, sha256_text
 
 
 class DerivedCache(Protocol):
-    """Where expected outputs and generated inputs are kept between runs."""
+    """Where expected outputs, generated inputs and the machine's speed are kept between
+    runs: the results store (`store.Store`, its ``blobs`` table), so that one database holds
+    everything a run derived and several processes share it safely (WAL)."""
 
-    def get_blob(self, key: str) -> str | None: ...
+    def get_blob(self, key: str) -> Any | None: ...
 
-    def put_blob(self, key: str, value: str) -> None: ...
-
-
-class DirectoryCache:
-    """Default derived-data cache: one JSON file per key."""
-
-    def __init__(self, path: Path | None = None):
-        base = os.environ.get("PERFJUDGE_CACHE_DIR")
-        self.path = path or (Path(base) if base else Path.home() / ".cache" / "perfjudge") / "derived"
-        self.path.mkdir(parents=True, exist_ok=True)
-
-    def get_blob(self, key: str) -> str | None:
-        try:
-            return (self.path / f"{key}.json").read_text()
-        except FileNotFoundError:
-            return None
-
-    def put_blob(self, key: str, value: str) -> None:
-        tmp = self.path / f"{key}.{os.getpid()}.{threading.get_ident()}.tmp"
-        tmp.write_text(value)
-        tmp.replace(self.path / f"{key}.json")
+    def put_blob(self, key: str, value: Any) -> Any: ...
 
 
 class EngineError(JudgeFault):
@@ -69,7 +48,7 @@ class Engine:
     """Sandbox settings plus the caches that make repeated checks cheap."""
 
     limits: Limits = field(default_factory=Limits)
-    cache: DerivedCache = field(default_factory=DirectoryCache)
+    cache: DerivedCache = field(default_factory=store.Store)
     cpu: int | None = None
 
     def check(self, task: Task, code: str, meter: str | None = None,

@@ -21,6 +21,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 from perfjudge.results import CheckResult
@@ -74,8 +75,9 @@ def _die_with_parent() -> None:
         pass
 
 
-def _init_worker(limits: Limits, cpus: Any) -> None:
+def _init_worker(limits: Limits, cpus: Any, store: Path | None) -> None:
     from perfjudge.execution import Engine
+    from perfjudge.store import Store
 
     global _WORKER_ENGINE
     _die_with_parent()
@@ -85,7 +87,7 @@ def _init_worker(limits: Limits, cpus: Any) -> None:
             cpu = cpus.get_nowait()
         except Exception:
             cpu = None
-    _WORKER_ENGINE = Engine(limits=limits, cpu=cpu)
+    _WORKER_ENGINE = Engine(limits=limits, cpu=cpu, cache=Store(store))
 
 
 def _engine() -> Any:
@@ -140,10 +142,11 @@ def _worker_failed(request: CheckRequest, exc: BaseException) -> CheckResult:
 
 class LocalPoolExecutor:
     """``workers`` spawned processes. ``pin_cpus`` gives each its own core (time meters:
-    two measurements must not share one), which caps the workers at the core count."""
+    two measurements must not share one), which caps the workers at the core count.
+    Derived data goes to the results store at ``store`` (None: the default one)."""
 
     def __init__(self, workers: int | None = None, limits: Limits | None = None,
-                 pin_cpus: bool = False):
+                 pin_cpus: bool = False, store: Path | None = None):
         ctx = multiprocessing.get_context("spawn")
         cores = os.cpu_count() or 1
         self.workers = workers or cores
@@ -156,7 +159,7 @@ class LocalPoolExecutor:
         self.limits = limits or Limits()
         self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=ctx,
                                             initializer=_init_worker,
-                                            initargs=(self.limits, cpus))
+                                            initargs=(self.limits, cpus, store))
 
     def ready(self, meter: str) -> None:
         sandbox_ready(meter, self.limits)

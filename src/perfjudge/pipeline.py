@@ -14,6 +14,7 @@ import dataclasses
 import datetime as dt
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -130,7 +131,8 @@ def evaluate(options: EvaluateOptions, progress: Callable[[str, int, int], None]
     meter = options.meter or meters.default_meter()
     deterministic = meters.get_meter(meter).deterministic
     executor = options.executor or LocalPoolExecutor(options.workers, options.limits,
-                                                     pin_cpus=not deterministic)
+                                                     pin_cpus=not deterministic,
+                                                     store=options.store)
     try:
         executor.ready(meter)
         return _evaluate(options, bench, tasks, sampled, samples, sample_set, samples_path,
@@ -206,12 +208,11 @@ def _evaluate(options: EvaluateOptions, bench: Benchmark, tasks: list[Task],
                 for twin in same_key[job.key]:
                     store.link(run_id, twin.sample_id, job.key, twin.sample.generation)
             _report(progress, "running samples", done, len(todo))
-    store.finish_run(run_id)
-
     summary, records = summarize(bench, sampled, jobs, results, meter, sample_set, task_errors)
     reused = len({job.key for job in jobs}) - len(todo)
     summary.update(run_id=run_id, samples_file=str(samples_path), workers=workers,
                    executed=len(todo), reused=reused)
+    store.finish_run(run_id, summary=summary, records=records)
     out = options.output
     write_outputs(out, summary, records)
     return RunReport(run_id, summary, records, out, len(todo), reused)
@@ -350,25 +351,60 @@ def write_outputs(out: Path, summary: dict[str, Any], records: list[dict[str, An
             handle.write(json.dumps(record, default=str) + "\n")
 
 
-def load_run(path: Path) -> dict[str, Any]:
-    """A run's summary from its output directory (or the summary.json itself)."""
-    path = Path(path)
+RUN_ID = re.compile(r"^\d{8}T\d{6}-[0-9a-f]{8}$")
+
+
+def load_run(run: Path | str, store: Path | None = None) -> dict[str, Any]:
+    """A run's summary: from its output directory (or the summary.json itself), or, given
+    a run id (`RunReport.run_id`, ``perfjudge runs``), from the store."""
+    return _load(run, store)[0]
+
+
+def load_records(run: Path | str, store: Path | None = None) -> list[dict[str, Any]]:
+    """A run's per-sample records (results.jsonl beside its summary, or the store's);
+    [] if a directory has none."""
+    return _load(run, store, records=True)[1]
+
+
+def _load(run: Path | str, store: Path | None,
+          records: bool = False) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    path = Path(run)
+    if not path.exists() and RUN_ID.match(str(run)):
+        found = Store(store).run_summary(str(run))
+        if found is None:
+            known = [r.run_id for r in Store(store).list_runs()]
+            raise UnknownName("run", str(run), known, where=str(Store(store).path),
+                              hint="(`perfjudge runs` lists them; a run still going or "
+                                   "interrupted has no summary yet)")
+        _check_schema(found[0], f"run {run}")
+        return found
     file = path / "summary.json" if path.is_dir() else path
     if not file.exists():
-        raise InputNotFound(f"no run summary at {file} (run `perfjudge evaluate --output {path}`)")
+        raise InputNotFound(f"no run summary at {file} (run `perfjudge evaluate --output {path}`,"
+                            " or name a run id from `perfjudge runs`)")
     try:
         data = json.loads(file.read_text())
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputFileError(f"{file} is not a perfjudge run summary: {exc}") from None
+    _check_schema(data, str(file))
+    lines: list[dict[str, Any]] = []
+    jsonl = file.parent / "results.jsonl"
+    if records and jsonl.exists():
+        lines = [json.loads(line) for line in jsonl.read_text().splitlines() if line.strip()]
+    return data, lines
+
+
+def _check_schema(data: Any, where: str) -> None:
     if not isinstance(data, dict):
-        raise InputFileError(f"{file} is not a perfjudge run summary (a JSON "
+        raise InputFileError(f"{where} is not a perfjudge run summary (a JSON "
                              f"{type(data).__name__}, not an object)")
     if data.get("schema") == "perfjudge.run/1":
-        raise InputFileError(f"{file} was written by perfjudge 0.1 (schema perfjudge.run/1), whose "
-                         "costs a sample could fake and mean something else; evaluate again")
+        raise InputFileError(f"{where} was written by perfjudge 0.1 (schema perfjudge.run/1), "
+                             "whose costs a sample could fake and mean something else; "
+                             "evaluate again")
     if data.get("schema") != SCHEMA:
-        raise InputFileError(f"{file} is not a perfjudge run summary (schema {data.get('schema')!r})")
-    return data
+        raise InputFileError(f"{where} is not a perfjudge run summary (schema "
+                             f"{data.get('schema')!r})")
 
 
 # ----------------------------------------------------------------------------- references

@@ -27,7 +27,7 @@ from perfjudge.results import CheckResult
 from perfjudge.tasks import sha256_text
 
 KEY_SCHEMA = 3  # 3: measurements carry their test's level
-SCHEMA_VERSION = 2  # 2: run_items.generation (1 is migrated on open)
+SCHEMA_VERSION = 2  # 2: runs.summary and runs.records, run_items.generation (1 is migrated)
 # Meters whose numbers depend on the hardware (and its load): their keys carry the machine.
 MACHINE_DEPENDENT_METERS = frozenset({"cpu_time", "wall_time", "peak_memory"})
 BUSY_TIMEOUT_MS = 60_000
@@ -41,7 +41,9 @@ CREATE TABLE IF NOT EXISTS runs (
     meter TEXT NOT NULL,
     options TEXT NOT NULL,
     status TEXT NOT NULL,
-    finished REAL
+    finished REAL,
+    summary TEXT,
+    records TEXT
 );
 CREATE TABLE IF NOT EXISTS results (
     key TEXT PRIMARY KEY,
@@ -236,6 +238,8 @@ class Store:
             if row is not None and int(row[0]) == 1:
                 # 1 -> 2: each sample's generation record travels with its run item.
                 conn.execute("ALTER TABLE run_items ADD COLUMN generation TEXT")
+                conn.execute("ALTER TABLE runs ADD COLUMN summary TEXT")
+                conn.execute("ALTER TABLE runs ADD COLUMN records TEXT")
                 conn.execute("UPDATE meta SET value = ? WHERE name = 'schema'",
                              (str(SCHEMA_VERSION),))
             elif row is None:
@@ -312,10 +316,17 @@ class Store:
             raise StoreError(f"cannot link {sample_id!r} in run {run_id!r} to {key[:12]}...: "
                              "unknown run, or no result stored under that key") from exc
 
-    def finish_run(self, run_id: str, status: str = "finished") -> None:
+    def finish_run(self, run_id: str, status: str = "finished",
+                   summary: dict[str, Any] | None = None,
+                   records: list[dict[str, Any]] | None = None) -> None:
+        """Close a run, with its summary and per-sample records (what ``summary.json`` and
+        ``results.jsonl`` hold), so that `perfjudge report RUN_ID` can read it back."""
+        dump = (lambda v: None if v is None else json.dumps(v, default=str))
         with self.transaction() as conn:
-            cursor = conn.execute("UPDATE runs SET status = ?, finished = ? WHERE run_id = ?",
-                                  (status, time.time(), run_id))
+            cursor = conn.execute(
+                "UPDATE runs SET status = ?, finished = ?, summary = ?, records = ?"
+                " WHERE run_id = ?",
+                (status, time.time(), dump(summary), dump(records), run_id))
         if cursor.rowcount != 1:
             raise StoreError(f"no run {run_id!r} in {self.path}")
 
@@ -330,6 +341,14 @@ class Store:
             (run_id,),
         ).fetchall()
         return [(sample_id, CheckResult.from_dict(json.loads(text))) for sample_id, text in rows]
+
+    def run_summary(self, run_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+        """A finished run's summary and records; None if the run is unknown or unfinished."""
+        row = self._conn().execute("SELECT summary, records FROM runs WHERE run_id = ?",
+                                   (run_id,)).fetchone()
+        if row is None or row[0] is None:
+            return None
+        return json.loads(row[0]), json.loads(row[1] or "[]")
 
     def run_generation(self, run_id: str) -> dict[str, dict[str, Any]]:
         """sample_id -> its generation record, for the samples of this run that had one."""

@@ -12,7 +12,6 @@ need three JS bundles we do not ship. Key numbers carry stable ids and `data-*` 
 
 from __future__ import annotations
 
-import json
 import math
 import statistics
 from collections.abc import Iterable
@@ -27,7 +26,7 @@ from markupsafe import Markup
 
 from perfjudge import metrics
 from perfjudge.compare import compare_runs
-from perfjudge.pipeline import load_run
+from perfjudge.pipeline import load_records, load_run
 from perfjudge.report.terminal import fmt
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -43,19 +42,20 @@ LEVEL_COLORS = ("#d62728", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2"
 # ----------------------------------------------------------------------------- public API
 
 
-def write_run_html(run: Path, out: Path) -> Path:
-    """Write the report of the run in directory `run` (or its summary.json) to `out`."""
-    return _write(out, render_run_html(run))
+def write_run_html(run: Path | str, out: Path, store: Path | None = None) -> Path:
+    """Write the report of a run (its directory, summary.json or run id) to `out`."""
+    return _write(out, render_run_html(run, store))
 
 
-def write_compare_html(run_a: Path, run_b: Path, out: Path, metric: str | None = None) -> Path:
+def write_compare_html(run_a: Path | str, run_b: Path | str, out: Path,
+                       metric: str | None = None, store: Path | None = None) -> Path:
     """Write the paired comparison of two runs (see `perfjudge.compare`) to `out`."""
-    return _write(out, render_compare_html(run_a, run_b, metric))
+    return _write(out, render_compare_html(run_a, run_b, metric, store))
 
 
-def render_run_html(run: Path) -> str:
-    summary = load_run(run)
-    records = load_records(run)
+def render_run_html(run: Path | str, store: Path | None = None) -> str:
+    summary = load_run(run, store)
+    records = load_records(run, store)
     unit = summary["meter"]["unit"]
     eff = efficiency_metric(summary)
     shown = summary["tasks"][:MAX_CHART_TASKS]
@@ -71,9 +71,10 @@ def render_run_html(run: Path) -> str:
                    n_speedups=len(_sample_values(records, "speedup")))
 
 
-def render_compare_html(run_a: Path, run_b: Path, metric: str | None = None) -> str:
-    result = compare_runs(run_a, run_b, metric)
-    a, b = load_run(run_a), load_run(run_b)
+def render_compare_html(run_a: Path | str, run_b: Path | str, metric: str | None = None,
+                        store: Path | None = None) -> str:
+    result = compare_runs(run_a, run_b, metric, store=store)
+    a, b = load_run(run_a, store), load_run(run_b, store)
     figures = {"fig-differences": difference_figure(result)}
     return _render("compare.html.j2", r=result, a=a, b=b, figs=_divs(figures),
                    title=f"perfjudge comparison: {result['metric']} on {a['benchmark']['name']}",
@@ -83,14 +84,6 @@ def render_compare_html(run_a: Path, run_b: Path, metric: str | None = None) -> 
 
 # ----------------------------------------------------------------------------- data
 
-
-def load_records(run: Path) -> list[dict[str, Any]]:
-    """The per-sample records (results.jsonl) beside a run's summary; [] if absent."""
-    run = Path(run)
-    path = (run if run.is_dir() else run.parent) / "results.jsonl"
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
 def ordered_scores(summary: dict[str, Any]) -> list[dict[str, Any]]:
