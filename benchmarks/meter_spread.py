@@ -41,7 +41,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import RESULTS, Stats, Tee, load_average, machine_header, table  # noqa: E402
 
 from perfjudge import meters, sandbox  # noqa: E402
-from perfjudge.execution import DirectoryCache, Engine, check_solution  # noqa: E402
+from perfjudge.execution import Engine, check_solution  # noqa: E402
+from perfjudge.store import Store  # noqa: E402
 from perfjudge.sandbox import Limits  # noqa: E402
 from perfjudge.tasks import Reference, Task, TestCase  # noqa: E402
 
@@ -139,7 +140,7 @@ def main(argv: list[str]) -> int:
     inner_cv: dict[tuple[str, str, str], list[float]] = {}
     check_seconds: dict[tuple[str, str, str], list[float]] = {}
     with tempfile.TemporaryDirectory(prefix="pj-meter-spread-") as tmp:
-        engine = Engine(limits=Limits(), cache=DirectoryCache(Path(tmp) / "cache"), cpu=args.run_core)
+        engine = Engine(limits=Limits(), cache=Store(Path(tmp) / "cache.db"), cpu=args.run_core)
         for name, (task, code) in tasks.items():  # fill the expected-output cache, untimed
             first = check_solution(task, code, engine=engine)
             if not first.passed:

@@ -37,7 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import RESULTS, Stats, Tee, machine_header, table  # noqa: E402
 
 from perfjudge import runner, sandbox  # noqa: E402
-from perfjudge.execution import DirectoryCache, Engine, check_solution  # noqa: E402
+from perfjudge.execution import Engine, check_solution  # noqa: E402
+from perfjudge.store import Store  # noqa: E402
 from perfjudge.sandbox import Limits, RunGroup  # noqa: E402
 from perfjudge.tasks import Reference, Task, TestCase  # noqa: E402
 
@@ -95,7 +96,7 @@ def build_variants(caps: sandbox.Capabilities, limits: Limits, tmp: Path):
         if run.status != "ok":
             raise RuntimeError(f"run_harness: {run.status} {run.detail}")
 
-    engine = Engine(limits=limits, cache=DirectoryCache(tmp / "cache"))
+    engine = Engine(limits=limits, cache=Store(tmp / "cache.db"))
     given = Task("overhead", "trivial/given", "", "function", "f",
                  tests=(TestCase([1], 1, True),), references=(Reference("ref", TRIVIAL),))
     cached = Task("overhead", "trivial/cached", "", "function", "f",

@@ -35,12 +35,13 @@ from _common import RESULTS, Tee, machine_header, table  # noqa: E402
 
 from perfjudge import meters, sandbox  # noqa: E402
 from perfjudge.benchmarks import get_benchmark  # noqa: E402
-from perfjudge.execution import DirectoryCache, Engine, check_solution  # noqa: E402
+from perfjudge.execution import Engine, check_solution  # noqa: E402
+from perfjudge.store import Store  # noqa: E402
 from perfjudge.store import machine_fingerprint  # noqa: E402
 
 
 def count_all(workers: int) -> dict[str, list[float]]:
-    engine = Engine(cache=DirectoryCache(Path(tempfile.mkdtemp(prefix="pj-refcounts-"))))
+    engine = Engine(cache=Store(Path(tempfile.mkdtemp(prefix="pj-refcounts-")) / "derived.db"))
     jobs = [(task, ref) for task in get_benchmark("builtin").load() for ref in task.references]
     counts: dict[str, list[float]] = {}
     with concurrent.futures.ThreadPoolExecutor(workers) as pool:

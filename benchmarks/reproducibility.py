@@ -100,9 +100,10 @@ def self_pair_coverage(meter: str, tmp: Path, rounds: int) -> tuple[int, int, fl
     """(intervals containing 1, intervals, widest relative half-width) of each builtin task's
     canonical reference paired with itself, ``rounds`` times over."""
     from perfjudge.benchmarks import get_benchmark
-    from perfjudge.execution import DirectoryCache, Engine, check_solution
+    from perfjudge.execution import Engine, check_solution
+    from perfjudge.store import Store
 
-    engine = Engine(cache=DirectoryCache(tmp / f"self-pair-{meter}"))
+    engine = Engine(cache=Store(tmp / f"self-pair-{meter}.db"))
     hits = total = 0
     widest = 0.0
     for _ in range(rounds):

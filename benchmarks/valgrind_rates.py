@@ -24,7 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import RESULTS, Tee, machine_header, table  # noqa: E402
 
 from perfjudge import execution  # noqa: E402
-from perfjudge.execution import DirectoryCache, Engine, check_solution  # noqa: E402
+from perfjudge.execution import Engine, check_solution  # noqa: E402
+from perfjudge.store import Store  # noqa: E402
 from perfjudge.tasks import Reference, Task  # noqa: E402
 from perfjudge.tasks import TestCase as Case  # noqa: E402
 
@@ -64,7 +65,7 @@ def main(argv: list[str]) -> int:
         return original(run, result, tests, engine)
 
     execution._check_counts_against_cpu = record
-    engine = Engine(cache=DirectoryCache(Path(tempfile.mkdtemp(prefix="pj-rates-"))))
+    engine = Engine(cache=Store(Path(tempfile.mkdtemp(prefix="pj-rates-")) / "derived.db"))
     rows = []
     for name, (code, n) in CASES.items():
         seen.clear()
