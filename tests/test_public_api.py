@@ -25,7 +25,8 @@ def test_all_lists_exactly_the_public_names():
 
 
 def test_every_exported_name_is_its_modules_own_object():
-    from perfjudge import errors, execution, pipeline, samples
+    from perfjudge import errors, pipeline, samples
+    from perfjudge.engine import judge as execution
 
     assert perfjudge.evaluate is pipeline.evaluate and callable(perfjudge.evaluate)
     assert perfjudge.EvaluateOptions is pipeline.EvaluateOptions
@@ -40,7 +41,7 @@ def test_every_exported_name_is_its_modules_own_object():
 def test_star_import_and_import_order_give_the_same_objects():
     code = ("import perfjudge.pipeline\n"
             "from perfjudge import evaluate, check_solution\n"
-            "assert callable(evaluate) and evaluate.__module__ == 'perfjudge.pipeline'\n"
+            "assert callable(evaluate) and evaluate.__module__ == 'perfjudge.pipeline.evaluation'\n"
             "ns = {}\n"
             "exec('from perfjudge import *', ns)\n"
             "assert ns['evaluate'] is evaluate and ns['check_solution'] is check_solution\n"

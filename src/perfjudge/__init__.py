@@ -1,9 +1,10 @@
 """perfjudge: is the code a model writes correct, and how efficient is it next to an expert's?
 
-Pipeline, one module each: tasks -> samples -> execution (sandbox, harness, runner, checking)
--> meters -> metrics/scoring -> store -> pipeline -> report. The public entry points:
+One package per stage, in pipeline order: records (the typed hand-offs) -> benchmarks ->
+generate -> samples -> engine -> meters -> executors -> store -> scoring -> pipeline ->
+report -> cli. The public entry points:
 
-    from perfjudge import EvaluateOptions, check_solution, evaluate, get_benchmark
+    from perfjudge import check_solution, evaluate, EvaluateOptions, get_benchmark
 
 Everything in ``__all__`` loads on first use, so ``import perfjudge`` (and the CLI's
 ``--help``) stays fast.
@@ -22,27 +23,27 @@ _EXPORTS = {
     "EvaluateOptions": "perfjudge.pipeline",
     "RunReport": "perfjudge.pipeline",
     "load_run": "perfjudge.pipeline",
-    "check_solution": "perfjudge.execution",
-    "Engine": "perfjudge.execution",
-    "compare_runs": "perfjudge.compare",
+    "check_solution": "perfjudge.engine.judge",
+    "Engine": "perfjudge.engine.judge",
+    "compare_runs": "perfjudge.pipeline",
     # benchmarks, tasks, samples
     "get_benchmark": "perfjudge.benchmarks",
     "all_benchmarks": "perfjudge.benchmarks",
     "Benchmark": "perfjudge.benchmarks",
-    "Task": "perfjudge.tasks",
-    "TestCase": "perfjudge.tasks",
-    "Reference": "perfjudge.tasks",
+    "Task": "perfjudge.records",
+    "TestCase": "perfjudge.records",
+    "Reference": "perfjudge.records",
     "load_samples": "perfjudge.samples",
-    "Sample": "perfjudge.samples",
-    "SampleSet": "perfjudge.samples",
+    "Sample": "perfjudge.records",
+    "SampleSet": "perfjudge.records",
     # results and meters
-    "CheckResult": "perfjudge.results",
-    "Measurement": "perfjudge.results",
-    "TestFailure": "perfjudge.results",
-    "VERDICTS": "perfjudge.results",
+    "CheckResult": "perfjudge.records",
+    "Measurement": "perfjudge.records",
+    "TestFailure": "perfjudge.records",
+    "VERDICTS": "perfjudge.records",
     "Meter": "perfjudge.meters",
     "get_meter": "perfjudge.meters",
-    "Limits": "perfjudge.sandbox",
+    "Limits": "perfjudge.engine.sandbox",
     # the error tree
     "PerfjudgeError": "perfjudge.errors",
     "UsageError": "perfjudge.errors",

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from perfjudge.errors import UnknownName
-from perfjudge.tasks import Task
+from perfjudge.records.task import Task
 
 
 @dataclass(frozen=True)

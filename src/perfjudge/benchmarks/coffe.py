@@ -20,16 +20,15 @@ or download), else the tasks load with no correctness tests and say so in their 
 
 from __future__ import annotations
 
-import dataclasses
-
 import ast
+import dataclasses
 from pathlib import Path
 from typing import Any
 
 from perfjudge.benchmarks import Benchmark, DataFile, register
-from perfjudge.data import DataUnavailable, fetch, provenance, read_json
+from perfjudge.benchmarks.data import DataUnavailable, fetch, provenance, read_json
 from perfjudge.errors import InputFileError
-from perfjudge.tasks import Comparison, InputGenerator, Reference, Task, TestCase
+from perfjudge.records.task import Comparison, InputGenerator, Reference, Task, TestCase
 
 VERSION = "2025.02"
 TIMEOUT_FACTOR = 10.0

@@ -15,9 +15,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from perfjudge.benchmarks import Benchmark, DataFile, register
-from perfjudge.data import fetch, provenance, read_records, require_fields
+from perfjudge.benchmarks.data import fetch, provenance, read_records, require_fields
 from perfjudge.errors import InputFileError
-from perfjudge.tasks import Comparison, Reference, Task
+from perfjudge.records.task import Comparison, Reference, Task
 
 NAME = "effibench"
 VERSION = "hf-main"

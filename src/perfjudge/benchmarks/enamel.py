@@ -18,10 +18,16 @@ import csv
 from pathlib import Path
 
 from perfjudge.benchmarks import Benchmark, DataFile, register
-from perfjudge.data import fetch, provenance, read_json, require_fields
+from perfjudge.benchmarks.data import fetch, provenance, read_json, require_fields
 from perfjudge.errors import InputFileError
-from perfjudge.tasks import (Comparison, InputGenerator, LevelCensoring, LevelScoring, Reference,
-                             Task)
+from perfjudge.records.task import (
+    Comparison,
+    InputGenerator,
+    LevelCensoring,
+    LevelScoring,
+    Reference,
+    Task,
+)
 
 NAME = "enamel"
 VERSION = "2024.06"

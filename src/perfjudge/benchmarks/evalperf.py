@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from perfjudge.benchmarks import Benchmark, DataFile, register
+from perfjudge.benchmarks.data import fetch, provenance, read_records, require_fields
 from perfjudge.benchmarks.evalplus import (
     HUMANEVAL_PLUS,
     MBPP_PLUS,
@@ -23,9 +24,8 @@ from perfjudge.benchmarks.evalplus import (
     load_mbpp_plus,
     mbpp_deserialize_inputs,
 )
-from perfjudge.data import fetch, provenance, read_records, require_fields
 from perfjudge.errors import InputFileError
-from perfjudge.tasks import Reference, Task, TestCase
+from perfjudge.records.task import Reference, Task, TestCase
 
 NAME = "evalperf"
 VERSION = "hf-main"

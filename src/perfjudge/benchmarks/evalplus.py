@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any, Callable
 
 from perfjudge.benchmarks import Benchmark, DataFile, register
-from perfjudge.data import fetch, provenance, read_jsonl, require_fields
+from perfjudge.benchmarks.data import fetch, provenance, read_jsonl, require_fields
 from perfjudge.errors import InputFileError
-from perfjudge.tasks import Comparison, LevelScoring, Reference, Task, TestCase
+from perfjudge.records.task import Comparison, LevelScoring, Reference, Task, TestCase
 
 HUMANEVAL_PLUS = DataFile(
     relpath="evalplus/HumanEvalPlus-v0.1.10.jsonl.gz",

@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from perfjudge.benchmarks import Benchmark, DataFile, register
-from perfjudge.data import fetch, provenance, read_records, require_fields
+from perfjudge.benchmarks.data import fetch, provenance, read_records, require_fields
 from perfjudge.errors import InputFileError
-from perfjudge.tasks import Comparison, Reference, Task, TestCase
+from perfjudge.records.task import Comparison, Reference, Task, TestCase
 
 NAME = "mercury"
 VERSION = "hf-main"

@@ -24,10 +24,10 @@ import plotly.graph_objects as go
 import plotly.offline
 from markupsafe import Markup
 
-from perfjudge import metrics
-from perfjudge.compare import compare_runs
 from perfjudge.pipeline import load_records, load_run
+from perfjudge.pipeline.runs import compare_runs
 from perfjudge.report.terminal import fmt
+from perfjudge.scoring import metrics
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 MAX_CHART_TASKS = 60
@@ -49,7 +49,7 @@ def write_run_html(run: Path | str, out: Path, store: Path | None = None) -> Pat
 
 def write_compare_html(run_a: Path | str, run_b: Path | str, out: Path,
                        metric: str | None = None, store: Path | None = None) -> Path:
-    """Write the paired comparison of two runs (see `perfjudge.compare`) to `out`."""
+    """Write the paired comparison of two runs (see `perfjudge.scoring.compare`) to `out`."""
     return _write(out, render_compare_html(run_a, run_b, metric, store))
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from perfjudge.results import CheckResult
+from perfjudge.records.result import CheckResult
 
 VERDICT_STYLE = {"passed": "green", "wrong_answer": "red", "runtime_error": "red",
                  "timeout": "yellow", "memory_limit": "yellow", "output_limit": "yellow",

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from perfjudge.benchmarks import Benchmark, register
 from perfjudge.benchmarks.builtin._spec import Spec
-from perfjudge.tasks import Provenance, Task
+from perfjudge.records.task import Provenance, Task
 
 VERSION = "1.0"
 FAMILY_MODULES = (

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from perfjudge.tasks import Comparison, Provenance, Reference, Task, TestCase
+from perfjudge.records.task import Comparison, Provenance, Reference, Task, TestCase
 
 PerfInputs = Callable[[random.Random], list[list[Any]]]
 

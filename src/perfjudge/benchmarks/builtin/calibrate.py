@@ -12,8 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from perfjudge import meters
-from perfjudge.execution import Engine, check_solution
-from perfjudge.tasks import Task
+from perfjudge.engine.judge import Engine, check_solution
+from perfjudge.records.task import Task
 
 
 @dataclass

@@ -1,0 +1,5 @@
+"""``python -m perfjudge.cli``."""
+
+from perfjudge.cli import main
+
+main()

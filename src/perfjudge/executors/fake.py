@@ -1,0 +1,42 @@
+"""The scripted executor: no sandbox, results from a function. The fast fake that lets
+pipeline tests check caching, resume, scoring and outputs in milliseconds."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+
+from perfjudge.executors.protocol import CheckRequest, worker_failed
+from perfjudge.records.result import CheckResult
+from perfjudge.records.task import Task
+
+
+class ScriptedExecutor:
+    """No sandbox: ``judge(request)`` gives each result. Records every request it saw."""
+
+    def __init__(self, judge: Callable[[CheckRequest], CheckResult],
+                 prepare: Callable[[Task], str | None] | None = None):
+        self.judge = judge
+        self._prepare = prepare or (lambda task: None)
+        self.requests: list[CheckRequest] = []
+        self.workers = 1
+
+    def ready(self, meter: str) -> None:
+        from perfjudge import meters
+
+        meters.get_meter(meter)  # any known meter: nothing is measured
+
+    def prepare(self, tasks: Sequence[Task]) -> Iterator[tuple[Task, str | None]]:
+        for task in tasks:
+            yield task, self._prepare(task)
+
+    def check(self, requests: Sequence[CheckRequest]
+              ) -> Iterator[tuple[CheckRequest, CheckResult]]:
+        for request in requests:
+            self.requests.append(request)
+            try:
+                yield request, self.judge(request)
+            except Exception as exc:
+                yield request, worker_failed(request, exc)
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,162 @@
+"""Executors on this machine: a pool of spawned worker processes, or the engine in this
+process. Both run the real sandbox for every check."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from perfjudge.engine.sandbox import Limits
+from perfjudge.executors.protocol import CheckRequest, worker_failed
+from perfjudge.records.result import CheckResult
+from perfjudge.records.task import Task
+
+_WORKER_ENGINE: Any = None
+
+
+def _die_with_parent() -> None:
+    """A worker must not outlive a killed evaluate (it would keep judging for nobody)."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _init_worker(limits: Limits, cpus: Any, store: Path | None) -> None:
+    from perfjudge.engine.judge import Engine
+    from perfjudge.store import Store
+
+    global _WORKER_ENGINE
+    _die_with_parent()
+    cpu = None
+    if cpus is not None:
+        try:
+            cpu = cpus.get_nowait()
+        except Exception:
+            cpu = None
+    _WORKER_ENGINE = Engine(limits=limits, cpu=cpu, cache=Store(store))
+
+
+def _engine() -> Any:
+    from perfjudge.engine.judge import Engine
+
+    return _WORKER_ENGINE or Engine()
+
+
+def prepare_task(task: Task, engine: Any = None) -> str | None:
+    """Expected outputs and generated inputs, computed once per task before the samples."""
+    from perfjudge.engine.judge import EngineError
+
+    engine = engine or _engine()
+    try:
+        engine.correctness_tests(task)
+        engine.performance_tests(task)
+    except EngineError as exc:
+        return str(exc)
+    return None
+
+
+def run_check(request: CheckRequest, engine: Any = None) -> dict[str, Any]:
+    from perfjudge.engine.judge import check_solution
+
+    return check_solution(request.task, request.code, meter=request.meter,
+                          engine=engine or _engine(),
+                          paired_with=request.paired_with).to_dict()
+
+
+def sandbox_ready(meter: str, limits: Limits) -> None:
+    """The meter works on this machine and a trivial check passes in the sandbox."""
+    from perfjudge import meters
+    from perfjudge.engine import runner
+    from perfjudge.engine.sandbox import SandboxUnavailable
+
+    ok, why = meters.get_meter(meter).availability()
+    if not ok:
+        raise meters.MeterUnavailable(f"meter {meter!r} is not available here: {why} "
+                                      "(`perfjudge meters` lists those that work)")
+    problem = runner.preflight(limits, valgrind=meters.get_meter(meter).valgrind)
+    if problem:
+        raise SandboxUnavailable(f"the sandbox does not work here, so every check would fail "
+                                 f"the same way: {problem}")
+
+
+class LocalPoolExecutor:
+    """``workers`` spawned processes. ``pin_cpus`` gives each its own core (time meters:
+    two measurements must not share one), which caps the workers at the core count.
+    Derived data goes to the results store at ``store`` (None: the default one)."""
+
+    def __init__(self, workers: int | None = None, limits: Limits | None = None,
+                 pin_cpus: bool = False, store: Path | None = None):
+        ctx = multiprocessing.get_context("spawn")
+        cores = os.cpu_count() or 1
+        self.workers = workers or cores
+        cpus = None
+        if pin_cpus:
+            cpus = ctx.Queue()
+            for cpu in range(cores):
+                cpus.put(cpu)
+            self.workers = min(self.workers, cores)
+        self.limits = limits or Limits()
+        self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=ctx,
+                                            initializer=_init_worker,
+                                            initargs=(self.limits, cpus, store))
+
+    def ready(self, meter: str) -> None:
+        sandbox_ready(meter, self.limits)
+
+    def prepare(self, tasks: Sequence[Task]) -> Iterator[tuple[Task, str | None]]:
+        yield from zip(tasks, self._pool.map(prepare_task, tasks))
+
+    def check(self, requests: Sequence[CheckRequest]
+              ) -> Iterator[tuple[CheckRequest, CheckResult]]:
+        futures = {self._pool.submit(run_check, r): r for r in requests}
+        for future in cf.as_completed(futures):
+            request = futures[future]
+            try:
+                yield request, CheckResult.from_dict(future.result())
+            except Exception as exc:  # a worker died: this result only
+                yield request, worker_failed(request, exc)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> "LocalPoolExecutor":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class InProcessExecutor:
+    """The real engine in this process, one job after another."""
+
+    def __init__(self, engine: Any = None):
+        from perfjudge.engine.judge import Engine
+
+        self.engine = engine or Engine()
+        self.workers = 1
+
+    def ready(self, meter: str) -> None:
+        sandbox_ready(meter, self.engine.limits)
+
+    def prepare(self, tasks: Sequence[Task]) -> Iterator[tuple[Task, str | None]]:
+        for task in tasks:
+            yield task, prepare_task(task, self.engine)
+
+    def check(self, requests: Sequence[CheckRequest]
+              ) -> Iterator[tuple[CheckRequest, CheckResult]]:
+        for request in requests:
+            try:
+                yield request, CheckResult.from_dict(run_check(request, self.engine))
+            except Exception as exc:
+                yield request, worker_failed(request, exc)
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,64 @@
+"""Host-side checks shared by the hostile and cost-integrity suites: no process a run started
+may survive it, and no run directory may stay behind."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+
+from perfjudge.engine import sandbox
+
+SANDBOX_UID = sandbox.SANDBOX_UID
+
+
+def sandbox_processes() -> list[tuple[int, int, str]]:
+    """(pid, uid, perfjudge cgroup owner pid or '') of live processes that run as the sandbox
+    uid or sit in a perfjudge run cgroup; a /proc scan, no psutil."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            status = Path(f"/proc/{entry}/status").read_text()
+            cgroups = Path(f"/proc/{entry}/cgroup").read_text()
+        except OSError:
+            continue
+        state = re.search(r"^State:\s+(\w)", status, re.M)
+        if state and state.group(1) in "ZX":
+            continue  # a zombie runs nothing
+        uid = int(re.search(r"^Uid:\s+(\d+)", status, re.M).group(1))
+        owner = re.search(r"/perfjudge-(\d+)-[0-9a-f]+", cgroups)
+        if uid == SANDBOX_UID or owner:
+            found.append((int(entry), uid, owner.group(1) if owner else ""))
+    return found
+
+
+def stray_processes(baseline: set, owners: set[int], exclude: tuple[int, ...] = ()) -> list:
+    """Processes left by *our* runs: in a cgroup made by one of ``owners`` (this process or
+    our pool workers), or of the sandbox uid outside any perfjudge cgroup (an escapee)."""
+    owner_ids = {str(o) for o in owners}
+    strays = []
+    for proc in sandbox_processes():
+        pid, uid, owner = proc
+        if proc in baseline or pid in exclude:
+            continue
+        if owner and owner not in owner_ids:
+            continue  # another session's sandbox
+        strays.append(proc)
+    return strays
+
+
+def assert_host_clean(baseline: set, run_tmp: Path, owners: set[int] | None = None,
+                      exclude: tuple[int, ...] = ()) -> None:
+    owners = owners or {os.getpid()}
+    deadline = time.monotonic() + 3
+    while True:
+        strays = stray_processes(baseline, owners, exclude)
+        if not strays or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert not strays, f"processes left behind: {strays}"
+    leftovers = list(run_tmp.glob("perfjudge-run-*"))
+    assert not leftovers, f"run directories left behind: {leftovers}"
