@@ -1,8 +1,8 @@
 """How many instructions per microsecond of CPU does honest code count under valgrind?
 
-The CPU cross-check (`execution._check_counts_against_cpu`) calls a valgrind measurement
+The CPU cross-check (`engine.judge._check_counts_against_cpu`) calls a valgrind measurement
 `tampering` when a call spent 0.1 s of CPU or more and counted under
-`execution.MIN_INSTRUCTIONS_PER_NS` (20 per microsecond). This script measures the rate on
+`engine.judge.MIN_INSTRUCTIONS_PER_NS` (20 per microsecond). This script measures the rate on
 heavy honest calls of different kinds (a 300 MB memset, a 40 M-element list, sorting,
 big-int multiplication, string replacement, dict building), so the margin of that threshold
 is a measured figure. The rate is the call's counted instructions over its CPU time (its

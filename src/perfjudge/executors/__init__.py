@@ -11,7 +11,7 @@ a piece of code on a task (a `CheckResult`). Results come back as they finish, i
 - `ScriptedExecutor`: no sandbox at all, results from a function; the fast fake that lets
   pipeline tests exercise caching, resume, scoring and outputs in milliseconds.
 
-A Ray executor (issue 9) implements the same three methods.
+A Ray executor (issue 9) implements the same methods.
 """
 
 from perfjudge.executors.fake import ScriptedExecutor
