@@ -3,7 +3,8 @@
 A script can trust the code: 2 means the request was wrong (a name, a file, an option) and
 re-running it unchanged will fail again; 3 means this machine cannot do what was asked (a
 meter, the sandbox, data offline, the store) and another machine or set-up may. 1 is kept for
-"the sample failed" (``perfjudge check``) and is never an error. Each class also derives from
+"the sample failed" (``perfjudge check``) or "a reference failed" (``perfjudge validate``)
+and is never an error. Each class also derives from
 the builtin exception callers caught before the tree existed (``KeyError`` for an unknown
 name, ``ValueError`` for a malformed file, ``FileNotFoundError`` for a missing one,
 ``RuntimeError`` for an unavailable part), so code
@@ -28,6 +29,19 @@ class PerfjudgeError(Exception):
         # KeyError's own __str__ quotes its argument; every message here is already prose.
         return str(self.args[0]) if self.args else self.__class__.__name__
 
+    def __reduce__(self) -> tuple:
+        # Subclasses take other constructor arguments than their message; rebuild from the
+        # message and the attributes, so an error raised in a worker process reaches the
+        # parent intact instead of breaking the pool.
+        return _restore, (type(self), self.args, self.__dict__)
+
+
+def _restore(cls: type, args: tuple, state: dict) -> "PerfjudgeError":
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
 
 # --------------------------------------------------------------------------- exit code 2
 
@@ -51,6 +65,10 @@ class InputFileError(UsageError, ValueError):
     """A samples, dataset or run file that cannot be read as what it claims to be."""
 
 
+class InputNotFound(UsageError, FileNotFoundError):
+    """A file or run directory named on the command line that is not there."""
+
+
 class IncomparableRuns(UsageError, ValueError):
     """Two runs that ``compare`` refuses to put side by side, and why."""
 
@@ -69,10 +87,6 @@ class JudgeFault(PerfjudgeError, RuntimeError):
     fault (a sample that fails is a verdict, not an error)."""
 
     exit_code = EXIT_ENVIRONMENT
-
-
-class InputNotFound(UsageError, FileNotFoundError):
-    """A file or run directory named on the command line that is not there."""
 
 
 def unknown_name_message(kind: str, name: str, known: list[str], where: str = "",

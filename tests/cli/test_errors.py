@@ -99,3 +99,25 @@ def test_cli_compare_unknown_metric(tmp_path):
     out = run("compare", str(tmp_path / "a"), str(tmp_path / "b"), "--metric", "speedupp")
     assert out.returncode == 2
     assert "unknown metric 'speedupp'" in out.stderr and "did you mean 'speedup'?" in out.stderr
+
+
+def test_errors_survive_a_trip_through_a_worker_process():
+    import pickle
+
+    from perfjudge.records import SampleIssue
+
+    unknown = pickle.loads(pickle.dumps(errors.UnknownName("language", "pyhton", ["python"])))
+    assert isinstance(unknown, KeyError) and unknown.kind == "language"
+    assert str(unknown) == "unknown language 'pyhton'; did you mean 'python'? Known: python."
+    samples = pickle.loads(pickle.dumps(SamplesError([SampleIssue("f", 2, None, "bad", "x")])))
+    assert samples.issues[0].line == 2 and "1 problem(s) in samples" in str(samples)
+    bench = pickle.loads(pickle.dumps(UnknownBenchmark("humanevl")))
+    assert str(bench) == str(UnknownBenchmark("humanevl"))
+
+
+def test_a_malformed_json_samples_file_is_a_usage_error(tmp_path):
+    bad = tmp_path / "s.json"
+    bad.write_text("{not json")
+    out = run("evaluate", "-s", str(bad), "-o", str(tmp_path / "o"), "--store",
+              str(tmp_path / "s.db"))
+    assert out.returncode == 2 and "not a JSON samples file" in out.stderr

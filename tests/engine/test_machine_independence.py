@@ -109,3 +109,23 @@ def test_a_busy_core_does_not_turn_a_pass_into_a_timeout(tmp_path):
                                              "end = time.process_time() + 2 * seconds"),
                           engine=engine)
     assert slow.verdict == "timeout" and "floor" in slow.detail, slow.detail
+
+
+@needs_sandbox
+def test_reference_times_in_a_shared_store_stay_on_their_machine(tmp_path, monkeypatch):
+    """The reference's CPU seconds set the time limits: a store copied to another machine
+    gives it the expected outputs, never the first machine's seconds."""
+    import perfjudge.store
+
+    task = Task("t", "t/square", "", "function", "f", tests=(Case([3]), Case([4])),
+                references=(Reference("ref", "def f(x):\n    return x * x\n"),))
+    store = Store(tmp_path / "shared.db")
+    first = Engine(cache=store).correctness_tests(task)
+    assert [t.expected for t in first] == [9, 16]
+    blobs = store._conn().execute("SELECT COUNT(*) FROM blobs").fetchone()[0]
+    Engine(cache=store).correctness_tests(task)  # same machine: nothing new is measured
+    assert store._conn().execute("SELECT COUNT(*) FROM blobs").fetchone()[0] == blobs
+    monkeypatch.setattr(perfjudge.store, "machine_fingerprint", lambda: "cpu=another machine")
+    again = Engine(cache=store).correctness_tests(task)
+    assert [t.expected for t in again] == [9, 16]
+    assert store._conn().execute("SELECT COUNT(*) FROM blobs").fetchone()[0] > blobs

@@ -60,7 +60,7 @@ def test_a_sample_paired_with_itself_is_as_fast(task, engine):
     assert paired["reference"] == "canonical" and paired["tests"] == 2
     # cpu_time: 1 warm-up + 5 rounds, one more so each side goes first 3 times; warm-up dropped
     assert paired["rounds"] == 6 and not paired["dearest_charged"]
-    # one draw of a 95% interval may miss 1; how often it does is benchmarks/reproducibility.py's
+    # one draw of a 95% interval may miss 1; how often it does is perf/reproducibility.py's
     assert paired["low"] <= paired["speedup"] <= paired["high"] < 1.3 * paired["low"], paired
     assert 0.9 < paired["speedup"] < 1.1, paired
 

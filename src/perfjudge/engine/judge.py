@@ -3,9 +3,9 @@
     check_solution(task, code, meter="valgrind") -> CheckResult
 
 Expected outputs come from the task (when the benchmark publishes them) or from running the
-task's canonical reference through the same sandbox (as EvalPlus does), cached on disk. The
-sample's process only ever receives inputs; the parent compares (`checking`), or hands the
-outputs to the task's checker in a separate sandboxed process.
+task's canonical reference through the same sandbox (as EvalPlus does), kept in the results
+store. The sample's process only ever receives inputs; the parent compares (`equality`), or
+hands the outputs to the task's checker in a separate sandboxed process.
 """
 
 from __future__ import annotations
@@ -116,8 +116,11 @@ class Engine:
                 raise EngineError(f"{task.task_id}: tests without expected outputs and no reference")
             return tests
         inputs = [t.input for t in tests]
+        # CPU seconds set time limits, so they are this machine's own (the store may be shared
+        # or copied between machines; expected outputs could be, seconds cannot)
         key = "reference-cpu-" + sha256_text(task.fingerprint() + name + sha256_text(ref.code)
-                                         + harness.dumps(inputs))
+                                             + harness.dumps(inputs)
+                                             + store.machine_fingerprint())
         run = self._cached(key, lambda: self._reference_run(task, ref.code, inputs))
         failed = set(run["failed"])
         if failed & set(missing):
@@ -850,7 +853,7 @@ def _output_cap(task: Task, test: TestCase) -> int | None:
 MIN_CHECKED_CPU_NS = 100_000_000
 MIN_INSTRUCTIONS_PER_NS = 0.02
 """Heavy honest calls under callgrind count 64-651 instructions per microsecond of the
-valgrind process's CPU (user and system; `benchmarks/valgrind_rates.py`: a 300 MB memset is
+valgrind process's CPU (user and system; `perf/valgrind_rates.py`: a 300 MB memset is
 the slowest); a call that spent 0.1 s or more and counted under 20 had its counts reset from
 inside (which takes a memory-corruption bug of the interpreter: client requests and the
 mmap, marshal and code-object routes are refused)."""

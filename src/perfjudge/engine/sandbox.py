@@ -736,7 +736,8 @@ def sandbox_root(python: str, blocked: tuple[str, ...] = ()) -> Path:
     base = Path(os.environ.get("PERFJUDGE_ROOT_DIR") or "/dev/shm") / f"perfjudge-{os.geteuid()}"
     base.mkdir(mode=0o755, exist_ok=True)
     if base.stat().st_uid != os.geteuid() or base.stat().st_mode & 0o022:
-        raise ValueError(f"{base} is not owned by us or is writable by others")
+        raise SandboxUnavailable(f"{base} is not owned by us or is writable by others "
+                                 "(set PERFJUDGE_ROOT_DIR to a private directory)")
     root = base / f"root-{digest.hexdigest()[:16]}"
     if (root / ".complete").exists():
         _sweep_roots(base, root)

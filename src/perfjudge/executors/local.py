@@ -112,7 +112,12 @@ class LocalPoolExecutor:
         sandbox_ready(meter, self.limits)
 
     def prepare(self, tasks: Sequence[Task]) -> Iterator[tuple[Task, str | None]]:
-        yield from zip(tasks, self._pool.map(prepare_task, tasks))
+        futures = {self._pool.submit(prepare_task, t): t for t in tasks}
+        for future in cf.as_completed(futures):
+            try:
+                yield futures[future], future.result()
+            except Exception as exc:  # a worker died: this task's preparation only
+                yield futures[future], f"worker failed: {type(exc).__name__}: {exc}"
 
     def check(self, requests: Sequence[CheckRequest]
               ) -> Iterator[tuple[CheckRequest, CheckResult]]:

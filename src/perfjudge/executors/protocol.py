@@ -13,12 +13,14 @@ from perfjudge.records.task import Reference, Task
 @dataclass(frozen=True)
 class CheckRequest:
     """Judge ``code`` on ``task``; measure it with ``meter`` (None: correctness only),
-    beside ``paired_with`` for time meters."""
+    beside ``paired_with`` for time meters. ``tag`` is the caller's name for the request:
+    results are matched back by it, so an executor may return copies (a remote one does)."""
 
     task: Task
     code: str
     meter: str | None = None
     paired_with: Reference | None = None
+    tag: str = ""
 
 
 class Executor(Protocol):

@@ -46,7 +46,7 @@ class Meter:
     `perfjudge compare`."""
     relative_resolution: float = 0.0
     """Costs closer than this fraction are equal too (`perfjudge.scoring.metrics.ties`); measured by
-    ``benchmarks/reproducibility.py``."""
+    ``perf/reproducibility.py``."""
 
     @property
     def tie_band(self) -> "metrics.Resolution":

@@ -22,6 +22,7 @@ from perfjudge import __version__, meters, scoring
 from perfjudge.benchmarks import Benchmark, get_benchmark
 from perfjudge.engine import sandbox
 from perfjudge.errors import InputNotFound, UnknownName
+from perfjudge.engine.languages import get_language
 from perfjudge.executors import CheckRequest, Executor, LocalPoolExecutor
 from perfjudge.records.result import VERDICTS, CheckResult
 from perfjudge.records.run import SCHEMA
@@ -127,6 +128,8 @@ def evaluate(options: EvaluateOptions, progress: Callable[[str, int, int], None]
     samples = [s for s in sample_set.samples if s.task_id in keep]
 
     meter = options.meter or meters.default_meter()
+    for task in sampled:
+        get_language(task.language)  # an unknown one is the request's error, not a worker's
     deterministic = meters.get_meter(meter).deterministic
     executor = options.executor or LocalPoolExecutor(options.workers, options.limits,
                                                      pin_cpus=not deterministic,
@@ -172,7 +175,7 @@ def _evaluate(options: EvaluateOptions, bench: Benchmark, tasks: list[Task],
     store = Store(options.store)
     run_id = store.start_run(bench.name, meter, {
         "samples": str(samples_path), "workers": workers, "limit": options.limit,
-        "limits": limits_dict})
+        "limits": limits_dict, "output": str(options.output)})
     results: dict[str, CheckResult] = {}
     cached = {job.key: store.get(job.key) for job in jobs}
     todo = list({job.key: job for job in jobs if cached[job.key] is None}.values())
@@ -194,12 +197,12 @@ def _evaluate(options: EvaluateOptions, bench: Benchmark, tasks: list[Task],
             _report(progress, "preparing tasks", done, len(need))
         requests = [CheckRequest(by_id[job.task_id], job.code, meter,
                                  by_id[job.task_id].canonical
-                                 if paired and job.reference is None else None)
+                                 if paired and job.reference is None else None, tag=job.key)
                     for job in todo]
-        job_of = {id(request): job for request, job in zip(requests, todo)}
+        job_of = {job.key: job for job in todo}  # todo holds one job per key
         _report(progress, "running samples", 0, len(todo))
         for done, (request, result) in enumerate(executor.check(requests), 1):
-            job = job_of[id(request)]
+            job = job_of[request.tag]
             results[job.key] = result
             if result.verdict != "sandbox_error":
                 store.put(job.key, result, code_sha256=sha256_text(job.code), machine=machine)

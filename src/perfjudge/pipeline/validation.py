@@ -31,19 +31,14 @@ def validate_references(benchmark: str, data_dir: Path | None = None, workers: i
     Returns (task_id, reference, verdict, detail) for each; a benchmark whose references do
     not pass cannot judge anyone else's code on those tasks."""
     tasks = get_benchmark(benchmark).load(data_dir)[:limit]
-    names = {}
-    requests = []
-    for task in tasks:
-        for ref in task.references:
-            request = CheckRequest(task, ref.code)
-            names[id(request)] = ref.name
-            requests.append(request)
+    requests = [CheckRequest(task, ref.code, tag=ref.name) for task in tasks
+                for ref in task.references]
     out: list[tuple[str, str, str, str]] = []
     own = executor is None
     executor = executor or LocalPoolExecutor(workers, Limits())
     try:
         for done, (request, result) in enumerate(executor.check(requests), 1):
-            out.append(_reference_row(request.task, names[id(request)], result))
+            out.append(_reference_row(request.task, request.tag, result))
             if progress:
                 progress(f"checking {benchmark} references", done, len(requests))
     finally:

@@ -112,7 +112,13 @@ def load_samples(
         raise InputNotFound(f"samples file not found: {path} (pass a JSONL file, a JSON file or "
                             "a directory of files per task)")
     if path.suffix == ".json":
-        if isinstance(json.loads(path.read_text()), list):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise SamplesError([SampleIssue(str(path), getattr(exc, "lineno", None), None,
+                                            f"not a JSON samples file: {exc}",
+                                            "malformed")]) from None
+        if isinstance(data, list):
             collector = _Collector(task_map, keep_duplicates)
             _load_enamel_list(path, collector, model)
             return collector.finish(path, strict)

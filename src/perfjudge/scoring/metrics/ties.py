@@ -12,7 +12,7 @@ runs of the same samples). So: two costs whose difference is within the band are
 The band of a comparison of a and b over ``tests`` measured tests is
 ``max(absolute x tests, relative x max(a, b), spread)``, where ``absolute`` and ``relative``
 are the meter's resolution (`perfjudge.meters.Meter.resolution`; for valgrind measured by
-`benchmarks/reproducibility.py`) and ``spread`` is what the two measurements themselves say
+`perf/reproducibility.py`) and ``spread`` is what the two measurements themselves say
 about their noise (time meters: their MADs, added). ``Resolution()`` is exact comparison.
 """
 
