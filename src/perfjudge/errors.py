@@ -4,11 +4,21 @@ A script can trust the code: 2 means the request was wrong (a name, a file, an o
 re-running it unchanged will fail again; 3 means this machine cannot do what was asked (a
 meter, the sandbox, data offline, the store) and another machine or set-up may. 1 is kept for
 "the sample failed" (``perfjudge check``) or "a reference failed" (``perfjudge validate``)
-and is never an error. Each class also derives from
-the builtin exception callers caught before the tree existed (``KeyError`` for an unknown
-name, ``ValueError`` for a malformed file, ``FileNotFoundError`` for a missing one,
-``RuntimeError`` for an unavailable part), so code
-written against those keeps working. The messages say what was wrong and what would be right.
+and is never an error. Each class also derives from the builtin exception callers caught
+before the tree existed (``KeyError`` for an unknown name, ``ValueError`` for a malformed
+file, ``FileNotFoundError`` for a missing one, ``RuntimeError`` for an unavailable part), so
+code written against those keeps working. The messages say what was wrong and what would be
+right.
+
+    PerfjudgeError
+    +-- UsageError                      exit 2
+    |   +-- UnknownName (KeyError)      benchmarks.UnknownBenchmark, meters, tasks, metrics, runs
+    |   +-- InputFileError (ValueError) records.SamplesError, benchmarks.data.ChecksumMismatch
+    |   +-- InputNotFound (FileNotFoundError)
+    |   +-- IncomparableRuns (ValueError)
+    +-- Unavailable (RuntimeError)      exit 3: DataUnavailable, MeterUnavailable,
+    |                                   SandboxUnavailable
+    +-- JudgeFault (RuntimeError)       exit 3: engine.judge.EngineError, store.StoreError
 """
 
 from __future__ import annotations
@@ -106,5 +116,5 @@ def unknown_name_message(kind: str, name: str, known: list[str], where: str = ""
 
 
 __all__ = ["EXIT_ENVIRONMENT", "EXIT_USAGE", "IncomparableRuns", "InputFileError",
-           "InputNotFound", "JudgeFault", "PerfjudgeError", "Unavailable", "UnknownName", "UsageError",
-           "unknown_name_message"]
+           "InputNotFound", "JudgeFault", "PerfjudgeError", "Unavailable", "UnknownName",
+           "UsageError", "unknown_name_message"]
