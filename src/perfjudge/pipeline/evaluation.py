@@ -21,8 +21,8 @@ from typing import Any, Callable
 from perfjudge import __version__, meters, scoring
 from perfjudge.benchmarks import Benchmark, get_benchmark
 from perfjudge.engine import sandbox
-from perfjudge.errors import InputNotFound, UnknownName
 from perfjudge.engine.languages import get_language
+from perfjudge.errors import InputNotFound, UnknownName
 from perfjudge.executors import CheckRequest, Executor, LocalPoolExecutor
 from perfjudge.records.result import VERDICTS, CheckResult
 from perfjudge.records.run import SCHEMA

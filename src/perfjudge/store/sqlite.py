@@ -1,9 +1,12 @@
 """The results store: one embedded SQLite file, content-addressed, safe for many workers.
 
 A result is filed under `result_key` -- a hash of everything that decides it -- so a rerun,
-a resumed run or another run over the same samples finds it instead of recomputing. Runs
-only link sample ids to keys. WAL mode lets readers and several writer processes share the
-file; each write is one transaction, so a worker killed mid-way leaves only whole rows.
+a resumed run or another run over the same samples finds it instead of recomputing. A run
+links its sample ids to keys (with each sample's generation record) and, once finished,
+keeps its summary and records, so it can be read back by id. Derived data (expected outputs,
+generated inputs, the machine's speed) is kept in ``blobs``. WAL mode lets readers and
+several writer processes share the file; each write is one transaction, so a worker killed
+mid-way leaves only whole rows.
 """
 
 from __future__ import annotations
