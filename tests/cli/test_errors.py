@@ -75,14 +75,16 @@ def test_cli_unknown_meter_and_task_name_the_closest_ones(tmp_path):
     assert "unknown task 'builtin/two_sun' in builtin; did you mean 'builtin/two_sum'" in out.stderr
 
 
-def test_cli_missing_files_and_bad_runs_are_usage_errors(tmp_path):
+def test_cli_missing_files_and_bad_runs_are_usage_errors(tmp_path, data_dir):
     out = run("report", str(tmp_path / "nowhere"))
     assert out.returncode == 2 and "no run summary at" in out.stderr
     (tmp_path / "bad.json").write_text("[1, 2")
     out = run("report", str(tmp_path / "bad.json"))
     assert out.returncode == 2 and "is not a perfjudge run summary" in out.stderr
-    out = run("evaluate", "-b", "humaneval+", "--data-dir", str(tmp_path))
-    assert out.returncode in (2, 3)  # no examples ship (2) unless the data is missing first (3)
+    out = run("evaluate", "-b", "humaneval+", "--data-dir", str(data_dir))
+    assert out.returncode == 2
+    assert "no example samples ship for 'humaneval+' (only for builtin" in out.stderr
+    assert "--samples FILE" in out.stderr
 
 
 def test_cli_compare_unknown_metric(tmp_path):

@@ -17,7 +17,6 @@ import os
 import re
 import resource
 import shutil
-import tempfile
 import time
 from pathlib import Path
 
@@ -78,21 +77,6 @@ CASES = [(name, meter) for name in ATTACKS for meter in header(name)["meters"]]
 
 def available(meter: str) -> bool:
     return meters.get_meter(meter).availability()[0]
-
-
-@pytest.fixture(scope="module")
-def run_tmp():
-    """Run directories in a private temp dir, so leftovers are ours alone."""
-    sandbox.harness_dir()
-    path = Path(tempfile.mkdtemp(prefix="pj-integrity-runs-"))
-    path.chmod(0o755)
-    saved = tempfile.tempdir
-    tempfile.tempdir = str(path)
-    try:
-        yield path
-    finally:
-        tempfile.tempdir = saved
-        shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,6 @@ import select
 import shutil
 import socket
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 
@@ -55,24 +54,6 @@ pytestmark = pytest.mark.skipif(
 
 
 # ----------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="module")
-def run_tmp(tmp_path_factory):
-    """A private temp dir for the engine's run directories, so leftovers are ours alone
-    (other sessions on this machine create perfjudge-run-* in /tmp too)."""
-    # Both are derived from tempfile.gettempdir() once and must outlive this module.
-    sandbox.harness_dir()
-    tmp_path_factory.getbasetemp()
-    path = Path(tempfile.mkdtemp(prefix="pj-hostile-runs-"))
-    path.chmod(0o755)
-    saved = tempfile.tempdir
-    tempfile.tempdir = str(path)
-    try:
-        yield path
-    finally:
-        tempfile.tempdir = saved
-        shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

@@ -32,18 +32,18 @@ def _load(run: Path | str, store: Path | None,
           records: bool = False) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     path = Path(run)
     if not path.exists() and RUN_ID.match(str(run)):
-        found = Store(store).run_summary(str(run))
-        listed = {r.run_id: r for r in Store(store).list_runs()}
-        if found is None and str(run) in listed:
-            info = listed[str(run)]
-            raise InputNotFound(f"run {run} is in the store ({info.status}) but has no summary: "
-                                "it is still going, was interrupted, or finished before the "
-                                "store kept summaries; read its output directory instead"
-                                + (f" ({info.options['output']})" if info.options.get("output")
-                                   else ""))
+        db = Store(store)
+        found = db.run_summary(str(run))
         if found is None:
-            known = [r.run_id for r in Store(store).list_runs()]
-            raise UnknownName("run", str(run), known, where=str(Store(store).path),
+            listed = {r.run_id: r for r in db.list_runs()}
+            info = listed.get(str(run))
+            if info is not None:
+                raise InputNotFound(
+                    f"run {run} is in the store ({info.status}) but has no summary: it is "
+                    "still going, was interrupted, or finished before the store kept "
+                    "summaries; read its output directory instead"
+                    + (f" ({info.options['output']})" if info.options.get("output") else ""))
+            raise UnknownName("run", str(run), listed, where=str(db.path),
                               hint="(`perfjudge runs` lists them; a run still going or "
                                    "interrupted has no summary yet)")
         check_summary(found[0], f"run {run}")

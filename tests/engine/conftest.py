@@ -1,0 +1,30 @@
+"""Fixtures the engine's suites share."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from perfjudge.engine import sandbox
+
+
+@pytest.fixture(scope="module")
+def run_tmp(request, tmp_path_factory):
+    """A private temp dir for the engine's run directories, so leftovers are this module's
+    alone (other sessions on this machine create perfjudge-run-* in /tmp too)."""
+    # Both are derived from tempfile.gettempdir() once and must outlive this module.
+    sandbox.harness_dir()
+    tmp_path_factory.getbasetemp()
+    name = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
+    path = Path(tempfile.mkdtemp(prefix=f"pj-{name}-runs-"))
+    path.chmod(0o755)
+    saved = tempfile.tempdir
+    tempfile.tempdir = str(path)
+    try:
+        yield path
+    finally:
+        tempfile.tempdir = saved
+        shutil.rmtree(path, ignore_errors=True)
