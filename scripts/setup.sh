@@ -34,5 +34,13 @@ if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
 fi
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 extra=""
-[ "${1:-}" = "--test" ] && extra="[test]"
+if [ "${1:-}" = "--test" ]; then
+  extra="[test]"
+  # The generation tests run a tiny model on the CPU: a CPU build of torch is enough. Where
+  # pip's configuration offers one (CI's machines keep torch 2.13.0+cpu on disk) this takes
+  # it; elsewhere set TORCH_SPEC, e.g. to install from https://download.pytorch.org/whl/cpu.
+  if ! .venv/bin/python -c 'import torch' 2>/dev/null; then
+    .venv/bin/python -m pip install -q --disable-pip-version-check ${TORCH_SPEC:-torch==2.13.0}
+  fi
+fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extra}"

@@ -3,34 +3,47 @@ extracted as from a samples file and whose generation record reaches the pipelin
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from perfjudge.benchmarks import get_benchmark
 from perfjudge.errors import UnknownName
 from perfjudge.executors import ScriptedExecutor
-from perfjudge.generate.backends import ScriptedBackend, generate_samples, get_backend
-from perfjudge.pipeline import EvaluateOptions, evaluate, generation_totals
+from perfjudge.generate.backends import (
+    BACKENDS,
+    Generation,
+    ScriptedBackend,
+    generate_samples,
+    get_backend,
+    to_sample,
+)
+from perfjudge.generate.extract import split_reasoning
+from perfjudge.generate.prompts import build_prompt
+from perfjudge.pipeline import EvaluateOptions, evaluate
 from perfjudge.records.result import CheckResult
 
 TASK = get_benchmark("builtin").load()[0]
+PROMPTS = {TASK.task_id: build_prompt(TASK)}
 REPLY = ("Here you go:\n```python\ndef two_sum(nums, target):\n    return [0, 1]\n```\n"
          "It is fast.")
 
 
 def test_replies_become_samples_with_code_and_a_generation_record():
     backend = get_backend("scripted", replies=[REPLY, "no code at all"])
-    samples = generate_samples(backend, [TASK], n=3, temperature=0.2)
+    samples = generate_samples(backend, [TASK], PROMPTS, n=3)
     assert [s.sample_id for s in samples] == [f"{TASK.task_id}#{k}" for k in range(3)]
     assert samples[0].code == "def two_sum(nums, target):\n    return [0, 1]\n"
     assert samples[2].code == samples[0].code  # the replies cycle
     assert samples[0].raw == REPLY and samples[0].model == "scripted"
-    assert samples[0].generation == {"usage": {"prompt_tokens": len(TASK.prompt.split()),
-                                               "completion_tokens": len(REPLY.split())},
-                                     "latency_s": 0.0, "cost_usd": 0.0,
-                                     "finish_reason": "stop", "temperature": 0.2}
-    assert backend.prompts == [TASK.prompt]
-    totals = generation_totals(samples)
-    assert totals["totals"]["completion_tokens"]["sum"] == 2 * len(REPLY.split()) + 4
+    words = len(PROMPTS[TASK.task_id].messages[0]["content"].split())
+    assert samples[0].generation == {"backend": "scripted", "model": "scripted",
+                                     "prompt_tokens": words,
+                                     "completion_tokens": len(REPLY.split()),
+                                     "ttft_s": 0.0, "latency_s": 0.0, "tpot_s": 0.0,
+                                     "finish_reason": "stop",
+                                     "usage_source": "words"}
+    assert [r.sample_index for r in backend.requests] == [0, 1, 2]
 
 
 def test_unknown_backend_and_empty_script():
@@ -38,13 +51,29 @@ def test_unknown_backend_and_empty_script():
         get_backend("scriptd")
     with pytest.raises(ValueError, match="at least one reply"):
         ScriptedBackend([])
+    assert set(BACKENDS) == {"openai", "hf", "vllm", "scripted"}
+
+
+def test_think_sections_are_reasoning_not_code():
+    text = "<think>try a loop\n```python\ndef two_sum(a, b): pass\n```</think>\n" + REPLY
+    visible, reasoning = split_reasoning(text)
+    assert visible == REPLY and reasoning.startswith("try a loop")
+    sample = to_sample(TASK, Generation(text, "m", "scripted"), 0)
+    assert sample.code == "def two_sum(nums, target):\n    return [0, 1]\n"
+    assert split_reasoning("<think>never closed") == ("", "never closed")
+    assert split_reasoning("plain") == ("plain", None)
+
+
+def test_tpot_is_time_after_the_first_token_per_further_token():
+    gen = Generation("x", "m", "b", completion_tokens=11, ttft_s=0.5, latency_s=1.5)
+    assert gen.tpot_s == pytest.approx(0.1)  # (1.5 - 0.5) / (11 - 1)
+    assert Generation("x", "m", "b", completion_tokens=1, ttft_s=0.5, latency_s=1).tpot_s \
+        is None
 
 
 def test_generated_samples_go_through_the_pipeline(tmp_path):
-    import json
-
     samples = generate_samples(ScriptedBackend([REPLY, REPLY.replace("[0, 1]", "[1, 0]")]),
-                               [TASK], n=2)
+                               [TASK], PROMPTS, n=2)
     path = tmp_path / "generated.jsonl"
     path.write_text("".join(json.dumps({"task_id": s.task_id, "solution": s.code,
                                         **s.generation}) + "\n" for s in samples))
@@ -54,4 +83,5 @@ def test_generated_samples_go_through_the_pipeline(tmp_path):
                                       output=tmp_path / "out", store=tmp_path / "s.db",
                                       executor=executor))
     assert report.summary["generation"]["samples"] == 2
-    assert [r["generation"] for r in report.records] == [s.generation for s in samples]
+    expected = [{k: v for k, v in s.generation.items() if k != "model"} for s in samples]
+    assert [r["generation"] for r in report.records] == expected

@@ -110,8 +110,22 @@ def code_from_output(text: str, task: Task | None) -> tuple[str, bool]:
     return block.code, True
 
 
+_THINK = re.compile(r"<think>(.*?)(?:</think>|$)", re.S)
+
+
+def split_reasoning(text: str) -> tuple[str, str | None]:
+    """``(visible, reasoning)``: ``<think>`` sections (reasoning models such as DeepSeek-R1
+    and Qwen3 emit them inline) taken out, an unclosed one running to the end of the text.
+    Code is extracted from the visible part only."""
+    parts = [m.group(1) for m in _THINK.finditer(text)]
+    if not parts:
+        return text, None
+    return _THINK.sub("", text).lstrip("\n"), "\n".join(p.strip("\n") for p in parts)
+
+
 def task_prompt(task: Task) -> str:
     return task.prompt or str(task.metadata.get("prompt", ""))
 
 
-__all__ = ["CodeBlock", "code_from_output", "defines", "fenced_blocks", "pick_block", "task_prompt"]
+__all__ = ["CodeBlock", "code_from_output", "defines", "fenced_blocks", "pick_block",
+           "split_reasoning", "task_prompt"]

@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -28,6 +27,7 @@ from perfjudge.records.result import VERDICTS, CheckResult
 from perfjudge.records.run import SCHEMA
 from perfjudge.records.task import Task, sha256_text
 from perfjudge.samples import Sample, SampleSet, load_samples
+from perfjudge.scoring.generation import generation_summary, per_task_generation
 from perfjudge.store import Store, machine_fingerprint, result_key
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -257,11 +257,12 @@ def summarize(bench: Benchmark, tasks: list[Task], jobs: list[Job],
         ts = scoring.score_task(scoring.TaskSetup.of(task, meters.get_meter(meter).tie_band),
                                 samples, refs)
         task_scores.append(ts)
+        task_records: list[dict[str, Any]] = []
         for j in task_jobs:
             r = results[j.key]
             if j.reference is None:
                 verdicts[r.verdict] += 1
-            records.append({
+            task_records.append({
                 "sample_id": j.sample_id, "task_id": j.task_id, "model": j.sample.model,
                 "generation": j.sample.generation,
                 "reference": j.reference, "level": j.level, "verdict": r.verdict,
@@ -275,8 +276,11 @@ def summarize(bench: Benchmark, tasks: list[Task], jobs: list[Job],
                 "wall_seconds": round(r.wall_seconds, 4), "key": j.key,
                 "scores": ts.sample_values.get(j.sample_id, {}),
             })
+        records += task_records
         per_task.append({
             "task_id": task.task_id, "n": ts.n, "correct": ts.correct, "scores": ts.values,
+            "generation": per_task_generation(
+                [r for r in task_records if r["reference"] is None]).get(task.task_id),
             "references": [{"name": j.reference, "level": j.level,
                             "verdict": results[j.key].verdict, "cost": results[j.key].total_cost}
                            for j in ref_jobs],
@@ -298,36 +302,11 @@ def summarize(bench: Benchmark, tasks: list[Task], jobs: list[Job],
         "counts": {"tasks": len(tasks), "samples": sum(t.n for t in task_scores),
                    "verdicts": {k: v for k, v in verdicts.items() if v}},
         "issues": [dataclasses.asdict(i) for i in sample_set.problems],
-        "generation": generation_totals([j.sample for j in jobs if j.reference is None]),
+        "generation": generation_summary([r for r in records if r["reference"] is None]),
         "scores": {name: scoring.score_dict(s) for name, s in scores.items()},
         "tasks": per_task,
     }
     return summary, records
-
-
-def generation_totals(samples: list[Sample]) -> dict[str, Any]:
-    """What generating the samples cost, as far as the samples files say: the sum of each
-    numeric field (top level and OpenAI-style ``usage``) over the samples that report it,
-    with how many did. Empty when no sample carries a generation record."""
-    totals: dict[str, dict[str, float]] = {}
-    reporting = 0
-    for sample in samples:
-        if not sample.generation:
-            continue
-        reporting += 1
-        fields = dict(sample.generation)
-        usage = fields.pop("usage", None)
-        if isinstance(usage, dict):
-            fields.update({k: v for k, v in usage.items() if k not in fields})
-        for name, value in fields.items():
-            if isinstance(value, (int, float)) and not isinstance(value, bool) \
-                    and math.isfinite(value) and name not in ("temperature", "seed"):
-                entry = totals.setdefault(name, {"sum": 0, "samples": 0})
-                entry["sum"] += value
-                entry["samples"] += 1
-    if not reporting:
-        return {}
-    return {"samples": reporting, "of": len(samples), "totals": totals}
 
 
 def runtime_identity(meter: str) -> dict[str, str]:

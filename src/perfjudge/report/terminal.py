@@ -59,10 +59,57 @@ def verdict_table(summary: dict[str, Any]) -> Table:
     return table
 
 
+def usd(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"${value:,.4f}" if abs(value) < 1 else f"${value:,.2f}"
+
+
+def seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value * 1e3:,.1f} ms" if value < 1 else f"{value:.2f} s"
+
+
+def generation_table(gen: dict[str, Any]) -> Table | None:
+    """What generating the samples cost (`scoring.generation`), or None if nothing said."""
+    if not gen:
+        return None
+    said = (any(v is not None for v in (gen.get("tokens") or {}).values())
+            or (gen.get("latency_s") or {}).get("n")
+            or (gen.get("cost_usd") or {}).get("total") is not None)
+    if not said:
+        return None
+    models = ", ".join(gen.get("models") or []) or "-"
+    table = Table(title=f"generation cost ({gen['samples']} of {gen['of']} samples report it;"
+                        f" {models})", title_justify="left")
+    for col in ("prompt tok", "completion tok", "reasoning tok", "TTFT p50 / p90",
+                "TPOT p50", "latency p50 / p90", "$ total", "$ / correct sample",
+                "$ / solved task"):
+        table.add_column(col, justify="right")
+    tok = gen.get("tokens") or {}
+    ttft, tpot, lat = (gen.get(k) or {} for k in ("ttft_s", "tpot_s", "latency_s"))
+    cost = gen.get("cost_usd") or {}
+    count = lambda v: "-" if v is None else f"{v:,}"  # noqa: E731
+    table.add_row(count(tok.get("prompt")), count(tok.get("completion")),
+                  count(tok.get("reasoning")),
+                  f"{seconds(ttft.get('median'))} / {seconds(ttft.get('p90'))}",
+                  seconds(tpot.get("median")),
+                  f"{seconds(lat.get('median'))} / {seconds(lat.get('p90'))}",
+                  usd(cost.get("total")), usd(cost.get("per_correct_sample")),
+                  usd(cost.get("per_solved_task")))
+    return table
+
+
 def print_summary(summary: dict[str, Any], console: Console | None = None) -> None:
     console = console or Console()
     console.print(summary_table(summary))
     console.print(verdict_table(summary))
+    gen = generation_table(summary.get("generation") or {})
+    if gen is not None:
+        console.print(gen)
+        reasons = summary["generation"].get("finish_reasons") or {}
+        if reasons.get("length"):
+            console.print(f"[yellow]{reasons['length']} outputs were cut by --max-tokens "
+                          "(finish_reason: length)[/]")
     counts = summary["counts"]
     console.print(f"{counts['samples']} samples on {counts['tasks']} tasks; "
                   f"executed {summary.get('executed', '?')}, reused from the store "

@@ -40,6 +40,7 @@ class _Collector:
         self.problems: list[SampleIssue] = []
         self._seen: dict[tuple[str, str], str] = {}
         self._count: dict[str, int] = {}
+        self._ids: set[str] = set()
 
     def issue(self, path: Path | str, line: int | None, task_id: str | None, message: str,
               kind: str) -> None:
@@ -55,16 +56,28 @@ class _Collector:
 
     def add(self, *, task_id: str, code: str, path: Path | str, line: int | None,
             source: str, model: str | None, raw: str | None,
-            generation: dict[str, Any]) -> Sample | None:
+            generation: dict[str, Any], index: int | None = None) -> Sample | None:
+        """``index``: the line's own ``sample_index`` (a generated file): the sample keeps
+        that id, and identical code under two indices is two draws of the model, both kept
+        (pass@k counts them); the same index twice is a duplicate."""
         digest = sha256_text(code)
         first = self._seen.get((task_id, digest))
-        if first is not None and not self.keep_duplicates:
+        if index is not None:
+            if f"{task_id}#{index}" in self._ids:
+                self.issue(path, line, task_id, f"sample_index {index} appears twice; the "
+                           "first is kept", "duplicate")
+                return None
+        elif first is not None and not self.keep_duplicates:
             self.issue(path, line, task_id, f"duplicate of {first} (identical code); kept once",
                        "duplicate")
             return None
-        index = self._count.get(task_id, 0)
-        self._count[task_id] = index + 1
+        if index is None:
+            index = self._count.get(task_id, 0)
+            while f"{task_id}#{index}" in self._ids:
+                index += 1
+        self._count[task_id] = max(self._count.get(task_id, 0), index + 1)
         sample = Sample(f"{task_id}#{index}", task_id, code, source, model, raw, generation)
+        self._ids.add(sample.sample_id)
         self._seen.setdefault((task_id, digest), sample.sample_id)
         self.samples.append(sample)
         return sample
@@ -194,6 +207,8 @@ def _add_record(record: dict[str, Any], path: Path, number: int, collector: _Col
     raw: str | None = None
     if field_name == "solution":
         code = value
+        if isinstance(record.get("raw_output"), str):
+            raw = record["raw_output"]
     elif field_name == "completion" and not fenced_blocks(value):
         code = task_prompt(task) + value if task.kind == "function" else value
     else:
@@ -205,10 +220,13 @@ def _add_record(record: dict[str, Any], path: Path, number: int, collector: _Col
                             "no_code_block")
     generation = {k: record[k] for k in GENERATION_KEYS if k in record}
     record_model = record.get("model")
+    index = record.get("sample_index")
     collector.add(task_id=task_id, code=code, path=path, line=number,
                   source=f"{path}:{number}",
                   model=record_model if isinstance(record_model, str) else model,
-                  raw=raw, generation=generation)
+                  raw=raw, generation=generation,
+                  index=index if isinstance(index, int) and not isinstance(index, bool)
+                  and index >= 0 else None)
 
 
 def _sample_order(path: Path) -> tuple[int, int, str]:
