@@ -15,29 +15,43 @@ from perfjudge.errors import PerfjudgeError
 
 
 @app.command()
-def report(run: str = typer.Argument(..., help="A run's output directory, its summary.json, "
-                                               "or its run id in the store."),
+def report(runs: list[str] = typer.Argument(..., help="A run's output directory, its "
+                                                     "summary.json, or its run id in the "
+                                                     "store; several for an overview."),
            html: Optional[Path] = typer.Option(None, "--html", help="Write a self-contained "
                                                                     "HTML report here."),
            store: Optional[Path] = StoreOpt,
            as_json: bool = typer.Option(False, "--json")) -> None:
-    """Print a finished run's summary again, or write it as an HTML page."""
+    """Print a finished run's summary again, or write it as an HTML page.
+
+    With several runs: one table (and with --html one page) of correctness x code
+    efficiency x generation cost, one row or point per run, the Pareto front marked."""
     from perfjudge.pipeline import load_run
-    from perfjudge.report.terminal import print_summary
+    from perfjudge.report.terminal import print_overview, print_summary
 
     try:
-        summary = load_run(run, store)
+        summaries = [load_run(run, store) for run in runs]
+        if len(runs) > 1:
+            from perfjudge.report.html import runs_overview
+
+            view = runs_overview(list(runs), store)
     except PerfjudgeError as exc:
         fail_with(exc)
     if html:
-        from perfjudge.report.html import write_run_html
+        from perfjudge.report.html import write_overview_html, write_run_html
 
-        write_run_html(run, html, store)
+        if len(runs) > 1:
+            write_overview_html(list(runs), html, store)
+        else:
+            write_run_html(runs[0], html, store)
         console.print(f"wrote {html}")
     if as_json:
-        print(json.dumps(summary))
+        print(json.dumps(view if len(runs) > 1 else summaries[0], default=str))
     elif not html:
-        print_summary(summary, console)
+        if len(runs) > 1:
+            print_overview(view, console)
+        else:
+            print_summary(summaries[0], console)
 
 
 @app.command()

@@ -2,6 +2,7 @@
 
     write_run_html(run_dir, out)                    -> out
     write_compare_html(run_a, run_b, out, metric)   -> out
+    write_overview_html([run, run, ...], out)       -> out  (runs side by side, Pareto front)
 
 Charts use plotly, already a dependency: hover, zoom and log axes for free, and its JS bundle
 (~4.8 MB) is inlined once per page, so the file opens offline, from a CI artifact or an e-mail.
@@ -26,8 +27,9 @@ from markupsafe import Markup
 
 from perfjudge.pipeline import load_records, load_run
 from perfjudge.pipeline.runs import compare_runs
-from perfjudge.report.terminal import fmt
+from perfjudge.report.terminal import fmt, seconds, usd
 from perfjudge.scoring import metrics
+from perfjudge.scoring.frontier import overview
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 MAX_CHART_TASKS = 60
@@ -53,6 +55,25 @@ def write_compare_html(run_a: Path | str, run_b: Path | str, out: Path,
     return _write(out, render_compare_html(run_a, run_b, metric, store))
 
 
+def write_overview_html(runs: list[Path | str], out: Path, store: Path | None = None) -> Path:
+    """Write one page with several runs side by side: correctness x code efficiency x
+    generation cost, one point per run, the Pareto front marked."""
+    return _write(out, render_overview_html(runs, store))
+
+
+def runs_overview(runs: list[Path | str], store: Path | None = None) -> dict[str, Any]:
+    summaries = [load_run(r, store) for r in runs]
+    labels = [_run_label(r, s) for r, s in zip(runs, summaries)]
+    return overview(summaries, labels, EFFICIENCY_METRICS)
+
+
+def render_overview_html(runs: list[Path | str], store: Path | None = None) -> str:
+    view = runs_overview(runs, store)
+    figures = {"fig-frontier": frontier_figure(view)}
+    return _render("overview.html.j2", v=view, figs=_divs(figures),
+                   title=f"perfjudge: {len(view['runs'])} runs side by side")
+
+
 def render_run_html(run: Path | str, store: Path | None = None) -> str:
     summary = load_run(run, store)
     records = load_records(run, store)
@@ -65,6 +86,7 @@ def render_run_html(run: Path | str, store: Path | None = None) -> str:
         "fig-correct-vs-eff": correctness_efficiency_figure(summary["tasks"], eff),
     }
     return _render("run.html.j2", s=summary, title=_run_title(summary),
+                   gen=summary.get("generation") or {},
                    scores=ordered_scores(summary), eff_metric=eff,
                    task_rows=task_rows(summary, records), figs=_divs(figures),
                    chart_note=_chart_note(len(shown), len(summary["tasks"])),
@@ -203,6 +225,43 @@ def correctness_efficiency_figure(tasks: list[dict[str, Any]], eff: str | None) 
     return _style(fig, height=400)
 
 
+def frontier_figure(view: dict[str, Any]) -> go.Figure:
+    """One point per run: generation cost (x, log) against pass@1 (y), coloured by the
+    efficiency score; runs on the Pareto front are diamonds joined by a line."""
+    rows = view["runs"]
+    finite = [r for r in rows if r["cost"] is not None and math.isfinite(r["cost"])]
+    use_cost = bool(finite)
+    x = [r["cost"] if use_cost else i for i, r in enumerate(rows)]
+    fig = go.Figure()
+    front = sorted((r for r in rows if r["on_front"] and (not use_cost or r in finite)),
+                   key=lambda r: r["cost"] if use_cost else 0)
+    if use_cost and len(front) > 1:
+        fig.add_trace(go.Scatter(x=[r["cost"] for r in front], y=[r["pass@1"] for r in front],
+                                 mode="lines", line={"dash": "dot", "color": "#555"},
+                                 name="Pareto front", hoverinfo="skip"))
+    effs = [r["efficiency"] for r in rows]
+    shown = [(xi, r, e) for xi, r, e in zip(x, rows, effs)
+             if not use_cost or (r["cost"] is not None and math.isfinite(r["cost"]))]
+    fig.add_trace(go.Scatter(
+        x=[p[0] for p in shown], y=[p[1]["pass@1"] for p in shown],
+        text=[p[1]["label"] for p in shown], mode="markers+text", textposition="top center",
+        marker={"size": 16, "symbol": ["diamond" if p[1]["on_front"] else "circle"
+                                       for p in shown],
+                "color": [p[2] if p[2] is not None else 0 for p in shown],
+                "colorscale": "Viridis", "showscale": view["efficiency_metric"] is not None,
+                "colorbar": {"title": view["efficiency_metric"] or ""},
+                "line": {"width": 2, "color": "#000"}},
+        customdata=[[p[1]["efficiency"] if p[1]["efficiency"] is not None else float("nan"),
+                     "yes" if p[1]["on_front"] else "no"] for p in shown],
+        hovertemplate="%{text}<br>pass@1 %{y:.3f}<br>" + str(view["efficiency_metric"])
+                      + " %{customdata[0]:.3f}<br>cost %{x:.4g}<br>on the front: "
+                        "%{customdata[1]}<extra></extra>", name="runs"))
+    fig.update_layout(xaxis={"title": view["cost_axis"] or "run", "type": "log" if use_cost
+                             else "linear"},
+                      yaxis={"title": "pass@1", "range": [-0.05, 1.12]})
+    return _style(fig, height=440)
+
+
 def difference_figure(result: dict[str, Any]) -> go.Figure:
     """Per-task differences A - B (positive: A better), sorted, with the mean and its CI."""
     rows = sorted(result["tasks"], key=lambda r: r["difference"], reverse=True)
@@ -268,6 +327,12 @@ def _chart_note(shown: int, total: int) -> str:
     return f"Showing the first {shown} of {total} tasks; the table lists all."
 
 
+def _run_label(run: Path | str, summary: dict[str, Any]) -> str:
+    models = (summary.get("generation") or {}).get("models") or []
+    name = Path(str(run)).name if Path(str(run)).exists() else str(run)
+    return f"{name} ({', '.join(models)})" if models else name
+
+
 def _run_title(summary: dict[str, Any]) -> str:
     b = summary["benchmark"]
     return f"perfjudge: {b['name']} {b['version']} ({summary['meter']['name']})"
@@ -279,6 +344,8 @@ def _environment() -> jinja2.Environment:
                              undefined=jinja2.StrictUndefined, trim_blocks=True,
                              lstrip_blocks=True)
     env.filters["fmt"] = fmt
+    env.filters["usd"] = usd
+    env.filters["seconds"] = seconds
     env.filters["p"] = lambda v: "-" if v is None else f"{v:.3g}"
     env.filters["signed"] = lambda v: "-" if v is None else f"{v:+.4g}"
     return env

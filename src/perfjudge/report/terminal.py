@@ -203,5 +203,35 @@ def print_comparison(result: dict[str, Any], console: Console | None = None) -> 
                   f"{hi:+.4f}]), Wilcoxon p = {result['wilcoxon_p']:.3g}, sign test p = "
                   f"{result['sign_test_p']:.3g}: {verdict} at alpha 0.05")
     console.print(result["summary"])
+    if result.get("generation"):
+        table = Table(title="generation cost", title_justify="left")
+        for col in ("figure", "A", "B", "B / A"):
+            table.add_column(col, justify="left" if col == "figure" else "right")
+        for row in result["generation"]:
+            show = usd if row["figure"].startswith("$") else (
+                seconds if "(s)" in row["figure"] else (lambda v: "-" if v is None
+                                                        else f"{v:,.0f}"))
+            table.add_row(row["figure"], show(row["a"]), show(row["b"]),
+                          "-" if row["ratio"] is None else f"{row['ratio']:.2f}x")
+        console.print(table)
     for warning in result.get("warnings", []):
         console.print(f"[yellow]warning:[/] {warning}")
+
+
+def print_overview(view: dict[str, Any], console: Console | None = None) -> None:
+    """Runs side by side with the Pareto front marked (`scoring.frontier.overview`)."""
+    console = console or Console()
+    eff = view["efficiency_metric"] or "efficiency"
+    table = Table(title=f"runs: correctness x {eff} x {view['cost_axis'] or 'no cost'} "
+                        f"(front over {', '.join(view['axes'])})", title_justify="left")
+    for col in ("run", "models", "pass@1", eff, "solved", "completion tok", "TTFT p50",
+                "$ total", "$ / solved task", "front"):
+        table.add_column(col, justify="left" if col in ("run", "models") else "right")
+    for r in view["runs"]:
+        tokens = r["completion_tokens"]
+        table.add_row(r["label"], ", ".join(r["models"]) or "-", fmt(r["pass@1"]),
+                      fmt(r["efficiency"]), str(r["solved_tasks"]),
+                      "-" if tokens is None else f"{tokens:,}", seconds(r["ttft_s"]),
+                      usd(r["usd_total"]), usd(r["usd_per_solved_task"]),
+                      "[bold green]yes[/]" if r["on_front"] else "")
+    console.print(table)

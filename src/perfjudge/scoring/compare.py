@@ -63,7 +63,31 @@ def compare_summaries(a: dict[str, Any], b: dict[str, Any], metric: str | None =
         "significant": paired.significant, "summary": paired.summary,
         "tasks": rows, "differing": [r for r in rows if r["better"] != "tie"],
         "warnings": warnings,
+        "generation": generation_side_by_side(a.get("generation") or {},
+                                              b.get("generation") or {}),
     }
+
+
+GENERATION_FIGURES = (("completion tokens", ("tokens", "completion")),
+                      ("TTFT p50 (s)", ("ttft_s", "median")),
+                      ("latency p50 (s)", ("latency_s", "median")),
+                      ("$ total", ("cost_usd", "total")),
+                      ("$ per correct sample", ("cost_usd", "per_correct_sample")),
+                      ("$ per solved task", ("cost_usd", "per_solved_task")))
+
+
+def generation_side_by_side(a: dict[str, Any], b: dict[str, Any]) -> list[dict[str, Any]]:
+    """What generating each run's samples cost (`scoring.generation`), figure by figure, with
+    B / A where both have it; empty when neither run carries generation records. Totals
+    depend on how many samples each run has: per-solved figures are the comparable ones."""
+    if not a and not b:
+        return []
+    rows = []
+    for label, (group, name) in GENERATION_FIGURES:
+        va, vb = (a.get(group) or {}).get(name), (b.get(group) or {}).get(name)
+        rows.append({"figure": label, "a": va, "b": vb,
+                     "ratio": vb / va if va and vb is not None else None})
+    return rows
 
 
 def _cpu(machine: str) -> str:
