@@ -7,7 +7,11 @@ tokenization, real sampling (``do_sample`` with a seed), streamed tokens, ``usag
 and a mix of ``stop`` and ``length`` endings (the end-of-sequence token gets a bias of +4
 over near-uniform logits, about a 5% chance per token).
 
-    python scripts/tiny_model.py OUT_DIR [--data-dir ../shared/data]
+    python scripts/tiny_model.py OUT_DIR [--data-dir ../shared/data] [--serve PORT]
+
+``--serve`` then serves it with ``transformers serve`` on 127.0.0.1 (OpenAI-compatible API at
+``http://127.0.0.1:PORT/v1``, model name = OUT_DIR) until interrupted. `start_server` is what
+the tests and ``perf/generation_overhead.py`` use.
 """
 
 from __future__ import annotations
@@ -15,6 +19,12 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 SEED = 0
@@ -62,12 +72,69 @@ def build(out: Path, data_dir: Path) -> Path:
     return out
 
 
+@dataclass
+class Server:
+    base_url: str
+    model: str
+    process: subprocess.Popen
+    log: Path
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(model: Path, log: Path, port: int | None = None,
+                 timeout_s: float = 180.0) -> Server:
+    """``transformers serve MODEL`` on 127.0.0.1, on the CPU, once it answers /health."""
+    import httpx
+
+    port = port or free_port()
+    exe = Path(sys.executable).with_name("transformers")
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
+           "OMP_NUM_THREADS": "1"}
+    handle = open(log, "wb")
+    process = subprocess.Popen([str(exe), "serve", str(model), "--host", "127.0.0.1",
+                                "--port", str(port), "--device", "cpu", "--log-level", "info"],
+                               stdout=handle, stderr=subprocess.STDOUT, env=env)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"transformers serve exited: {log.read_text()[-2000:]}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                return Server(f"http://127.0.0.1:{port}/v1", str(model), process, log)
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"transformers serve did not answer in {timeout_s} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--serve", type=int, metavar="PORT", help="then serve it on PORT")
     args = parser.parse_args()
-    print(build(args.out, args.data_dir))
+    model = build(args.out.resolve(), args.data_dir)
+    print(model)
+    if args.serve:
+        server = start_server(model, model.with_name(model.name + ".serve.log"), args.serve)
+        print(f"serving {server.model} at {server.base_url} (Ctrl-C stops)", flush=True)
+        try:
+            server.process.wait()
+        except KeyboardInterrupt:
+            server.stop()
 
 
 if __name__ == "__main__":

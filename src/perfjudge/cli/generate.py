@@ -113,10 +113,10 @@ def _run_generation(options, quiet: bool):
             fail(escape(f"{exc} (check --output)"), EXIT_ENVIRONMENT)
 
 
-def print_generation(report, console_) -> None:
+def print_generation(report, console_, cost_table: bool = True) -> None:
     from perfjudge.report.terminal import generation_table
 
-    table = generation_table(report.summary)
+    table = generation_table(report.summary) if cost_table else None
     if table is not None:
         console_.print(table)
     console_.print(f"{report.output}: {report.existing + report.generated} of "
@@ -221,7 +221,7 @@ def run(
     gen_options = _options(**args)
     gen = _run_generation(gen_options, as_json)
     if not as_json:
-        print_generation(gen, err)
+        print_generation(gen, err, cost_table=False)  # the summary shows it, judged
         warn_isolation()
     if gen.existing + gen.generated == 0:
         fail("no samples were generated; nothing to evaluate", 1)
