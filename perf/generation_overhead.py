@@ -141,7 +141,7 @@ def main() -> None:
               f"{__import__('httpx').__version__}\n")
     try:
         tasks = get_benchmark("humaneval").load(args.data_dir)
-        client = openai.OpenAI(base_url=server.base_url, api_key="none", max_retries=0)
+        client = openai.OpenAI(base_url=server.base_url, api_key="none")  # its default 2 retries
         prompt = build_prompt(tasks[0])
         messages = list(prompt.messages)
         backend = OpenAIBackend(server.model, base_url=server.base_url, concurrency=1)
