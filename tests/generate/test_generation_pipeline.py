@@ -194,3 +194,18 @@ def test_run_generates_then_evaluates_with_cost_in_the_summary(tmp_path, model_s
     assert again.returncode == 0
     result = json.loads(again.stdout)
     assert result["generation_run"]["generated"] == 0 and result["executed"] == 0
+
+
+def test_hf_backend_through_the_generate_stage(tmp_path, tiny_model, data_dir):
+    opts = GenerateOptions(benchmark="humaneval", backend="hf", model=str(tiny_model),
+                           output=tmp_path / "hf.jsonl", n=2, limit=2, data_dir=data_dir,
+                           params=SamplingParams(1.0, None, 12, 4),
+                           backend_options={"device": "cpu"})
+    report = generate(opts)
+    assert report.generated == 4 and report.failures == []
+    for g in lines(opts.output):
+        assert g["backend"] == "hf" and g["usage_source"] == "tokenizer"
+        assert g["device_s"] > 0 and 1 <= g["completion_tokens"] <= 12
+        assert "cost_usd" not in g  # a local model has no price unless one is given
+    meta = json.loads(side_file(opts.output, ".meta.json").read_text())
+    assert meta["backend"]["template"].startswith("tokenizer chat template sha256:")
