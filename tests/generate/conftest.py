@@ -4,12 +4,15 @@ test process, served by ``transformers serve`` on 127.0.0.1, and a fault-injecti
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the tiny model is local; never ask the Hub
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # the tests fork after tokenizing
 
 
 def _load_builder():

@@ -5,7 +5,8 @@ Chat prompts go through the tokenizer's own chat template, with the assistant tu
 by the response prefix, as ``evalplus/provider/utility.py:make_raw_chat_prompt`` does; a
 tokenizer with no chat template gets the raw task prompt, as EvalPlus does. Completion
 prompts stop at the prompt's stop strings (``stop_strings``) and are cut there, as EvalPlus
-cuts at its EOS strings. Token counts are the tokenizer's; TTFT is the time from the call to
+cuts at its EOS strings. Token counts are the tokenizer's (a ``<think>`` section's tokens are
+the reasoning tokens); TTFT is the time from the call to
 the first new token reaching a streamer; ``device_s`` is the wall time of ``generate`` (the
 device is busy with nothing else: requests run one at a time, so ``concurrency`` does not
 apply and batching is left to the ``vllm`` backend).
@@ -25,6 +26,7 @@ from perfjudge.generate.backends import (
     GenerationRequest,
     Outcome,
 )
+from perfjudge.generate.extract import split_reasoning
 from perfjudge.generate.prompts import Prompt
 
 _SPLITTER = "-[[]]-perfjudge-response-starts-here-[[]]-"
@@ -137,8 +139,12 @@ class HFBackend:
                 completion, finish = completion[:completion.index(stop)], "stop"
         if finish == "length" and len(new) < p.max_tokens:
             finish = "stop"  # a stop string ended it
+        _, reasoning = split_reasoning(completion)
+        reasoning_tokens = len(self.tokenizer(reasoning, add_special_tokens=False)
+                               ["input_ids"]) if reasoning else None
         return Generation(primed + completion, self.model, self.name,
                           prompt_tokens=prompt_len, completion_tokens=len(new),
+                          reasoning_tokens=reasoning_tokens, reasoning=reasoning,
                           ttft_s=None if streamer.first is None else streamer.first - started,
                           latency_s=end - started, device_s=end - started,
                           finish_reason=finish, usage_source="tokenizer")
