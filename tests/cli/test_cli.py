@@ -124,3 +124,15 @@ def test_malformed_samples_file_is_reported_with_its_line(tmp_path, data_dir, he
     assert ("malformed", 2) in kinds and ("unknown_task", 3) in kinds
     assert summary["counts"]["verdicts"] == {"passed": 1}
     assert "malformed lines" in out.stdout
+
+
+def test_meter_none_checks_without_measuring(tmp_path, data_dir, he0):
+    solution = tmp_path / "s.py"
+    solution.write_text(he0["prompt"] + he0["canonical_solution"])
+    out = run("check", "-b", "humaneval+", "--data-dir", str(data_dir), "-t", "HumanEval/0",
+              "-s", str(solution), "-m", "none", "--json")
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["verdict"] == "passed" and result["measurements"] == []
+    meters = json.loads(run("meters", "--json").stdout)["meters"]
+    assert meters["none"]["available"] and meters["none"]["deterministic"]

@@ -161,3 +161,24 @@ def test_generation_records_reach_results_summary_and_store(tmp_path):
     generation = Store(tmp_path / "s.db").run_generation(report.run_id)
     assert generation == {f"{first['task_id']}#0": records[0]["generation"],
                           f"{first['task_id']}#1": records[1]["generation"]}
+
+
+def test_pass_at_k_benchmarks_default_to_correctness_only(tmp_path, data_dir):
+    """HumanEval+ is scored by pass@1 alone: with no meter asked for, nothing is measured
+    and no reference runs as a job (their expected outputs come from the engine's cache)."""
+    samples = _write_samples(tmp_path / "s.jsonl", data_dir)
+    report = evaluate(EvaluateOptions(benchmark="humaneval+", samples=samples,
+                                      data_dir=data_dir, workers=2, output=tmp_path / "out",
+                                      store=tmp_path / "store.db"))
+    summary = report.summary
+    assert summary["meter"]["name"] == "none" and summary["meter"]["unit"] == ""
+    assert report.executed == 2 * N_TASKS  # the samples only
+    assert all(r["reference"] is None and r["cost"] is None and r["test_costs"] == []
+               for r in report.records)
+    assert summary["counts"]["verdicts"] == {"passed": N_TASKS, "runtime_error": N_TASKS}
+    assert summary["scores"]["pass@1"]["value"] == 0.5
+    assert all(t["references"] == [] for t in summary["tasks"])
+    again = evaluate(EvaluateOptions(benchmark="humaneval+", samples=samples,
+                                     data_dir=data_dir, meter="none", workers=2,
+                                     output=tmp_path / "out2", store=tmp_path / "store.db"))
+    assert again.executed == 0 and again.reused == 2 * N_TASKS

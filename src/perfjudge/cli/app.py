@@ -32,7 +32,8 @@ DataDirOpt = typer.Option(None, "--data-dir", envvar="PERFJUDGE_DATA_DIR",
                           help="Folder with the benchmark files (one sub-folder per source); "
                                "default: download into the cache.")
 MeterOpt = typer.Option(None, "--meter", "-m",
-                        help="valgrind | instructions | cpu_time | wall_time | peak_memory; "
+                        help="valgrind | instructions | cpu_time | wall_time | peak_memory | "
+                             "none (correctness only: the default for pass@k benchmarks); "
                              "`perfjudge meters` says which work here.")
 
 

@@ -256,8 +256,8 @@ def check_solution(task: Task, code: str, *, meter: str | None = None,
                    limits: Limits | None = None, engine: Engine | None = None,
                    paired_with: Reference | None = None) -> CheckResult:
     """Judge ``code`` on ``task``: a verdict from the correctness tests, then, if it passed
-    and a meter is given, the cost of each performance test (or of the correctness tests when
-    the task has none). With a time meter and ``paired_with`` (a reference of the task), the
+    and a meter is given (not ``none``), the cost of each performance test (or of the
+    correctness tests when the task has none). With a time meter and ``paired_with`` (a reference of the task), the
     reference is measured in the same sandbox, round by round between the sample's calls, and
     ``result.paired`` gives the speedup with its interval."""
     engine = engine or default_engine()
@@ -284,8 +284,9 @@ def check_solution(task: Task, code: str, *, meter: str | None = None,
         result, _ = _judge(task, code, tests, engine, limits, "correctness",
                            deadlines=found[0] if found else None,
                            rules=found[1] if found else None)
-    if result.verdict == "passed" and meter:
-        m = meters.get_meter(meter)
+    measured = bool(meter) and meters.get_meter(meter).measures  # type: ignore[arg-type]
+    if result.verdict == "passed" and measured:
+        m = meters.get_meter(meter)  # type: ignore[arg-type]
         try:
             perf = engine.performance_tests(task)
         except EngineError as exc:
@@ -333,7 +334,7 @@ def check_solution(task: Task, code: str, *, meter: str | None = None,
                         f"loading the module cost {result.load_cost:.4g} {m.unit}, more than "
                         "half of the measured total: the solution works at import time "
                         "(charged, since every measured call loads the module)")
-    if meter and len(code.encode("utf-8", "surrogatepass")) > LARGE_SOURCE:
+    if measured and len(code.encode("utf-8", "surrogatepass")) > LARGE_SOURCE:
         result.warnings.append(
             f"the solution is {len(code) >> 10} KiB of source: literal data is built when it "
             "is compiled, outside every meter; check that it is not a table of answers")

@@ -47,6 +47,8 @@ class Meter:
     relative_resolution: float = 0.0
     """Costs closer than this fraction are equal too (`perfjudge.scoring.metrics.ties`); measured by
     ``perf/reproducibility.py``."""
+    measures: bool = True
+    """False for ``none``: correctness only, no measured call and no reference measured."""
 
     @property
     def tie_band(self) -> "metrics.Resolution":
@@ -84,6 +86,10 @@ METERS: dict[str, Meter] = {
               warmup=1, repeats=5, field="wall_ns", scale=1e-9, resolution=50e-6,
               relative_resolution=0.05, paired=True,
               portability="this machine only, and only under the same load"),
+        Meter("none", "", True,
+              "no measurement: correctness only (pass@k); the default for benchmarks whose "
+              "native metric is pass@k", measures=False,
+              portability="anywhere: nothing is measured"),
         Meter("peak_memory", "bytes", False,
               "peak memory of the run's cgroup during the call, above the level before the "
               "call's process ran any sample code",
@@ -95,8 +101,12 @@ METERS: dict[str, Meter] = {
 }
 
 
-def default_meter() -> str:
-    """Deterministic instruction counts where the host allows (portable scores), else CPU."""
+def default_meter(native_metric: str | None = None) -> str:
+    """``none`` for a benchmark scored by pass@k alone (EvalPlus and HumanEval measure
+    nothing); otherwise deterministic instruction counts where the host allows (portable
+    scores), else CPU."""
+    if native_metric is not None and native_metric.startswith("pass@"):
+        return "none"
     for name in ("instructions", "valgrind", "cpu_time", "wall_time"):
         if METERS[name].availability()[0]:
             return name
@@ -142,6 +152,7 @@ _AVAILABILITY = {
     "cpu_time": _cgroup_available,
     "wall_time": _wall_available,
     "peak_memory": _cgroup_available,
+    "none": lambda: (True, "nothing to measure"),
 }
 
 

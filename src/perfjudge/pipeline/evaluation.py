@@ -127,7 +127,7 @@ def evaluate(options: EvaluateOptions, progress: Callable[[str, int, int], None]
     keep = {t.task_id for t in sampled}
     samples = [s for s in sample_set.samples if s.task_id in keep]
 
-    meter = options.meter or meters.default_meter()
+    meter = options.meter or meters.default_meter(bench.native_metric)
     for task in sampled:
         get_language(task.language)  # an unknown one is the request's error, not a worker's
     deterministic = meters.get_meter(meter).deterministic
@@ -156,7 +156,9 @@ def _evaluate(options: EvaluateOptions, bench: Benchmark, tasks: list[Task],
 
     # Time meters measure every sample beside its task's canonical reference, round by
     # round in one sandbox (drift of the machine cancels in the ratio): part of its key.
-    paired = meters.get_meter(meter).paired and options.references
+    measures = meters.get_meter(meter).measures
+    references = options.references and measures  # meter none: pass@k needs no reference
+    paired = meters.get_meter(meter).paired and references
     jobs: list[Job] = []
     for s in samples:
         task = by_id[s.task_id]
@@ -164,7 +166,7 @@ def _evaluate(options: EvaluateOptions, bench: Benchmark, tasks: list[Task],
             else ""
         jobs.append(Job(_key(bench, task, s.code, meter, limits_dict, machine, runtime + partner),
                         s))
-    if options.references:
+    if references:
         for t in sampled:
             for ref in t.references:
                 jobs.append(Job(_key(bench, t, ref.code, meter, limits_dict, machine, runtime),

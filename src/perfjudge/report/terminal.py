@@ -32,8 +32,10 @@ def fmt(value: float | None, unit: str = "") -> str:
 def summary_table(summary: dict[str, Any]) -> Table:
     bench = summary["benchmark"]
     meter = summary["meter"]
-    table = Table(title=f"perfjudge: {bench['name']} {bench['version']}, meter {meter['name']} "
-                        f"({meter['unit']})", title_justify="left")
+    measured = f"meter {meter['name']} ({meter['unit']})" if meter["name"] != "none" else \
+        "correctness only (meter none)"
+    table = Table(title=f"perfjudge: {bench['name']} {bench['version']}, {measured}",
+                  title_justify="left")
     table.add_column("metric")
     table.add_column("value", justify="right")
     table.add_column("95% CI (bootstrap over tasks)", justify="right")

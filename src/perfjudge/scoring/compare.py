@@ -25,7 +25,8 @@ def compare_summaries(a: dict[str, Any], b: dict[str, Any], metric: str | None =
                                f"{a['machine']} vs {b['machine']}")
     warnings = []
     ra, rb = a["meter"].get("runtime", {}), b["meter"].get("runtime", {})
-    if a["meter"]["deterministic"] and ra.get("interpreter") != rb.get("interpreter"):
+    if a["meter"]["deterministic"] and a["meter"]["name"] != "none" \
+            and ra.get("interpreter") != rb.get("interpreter"):
         raise IncomparableRuns("the runs counted instructions under different interpreters "
                                f"({ra.get('interpreter')} vs {rb.get('interpreter')}): counts "
                                "depend on the interpreter build, so they are not comparable")
