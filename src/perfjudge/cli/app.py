@@ -73,5 +73,30 @@ def warn_isolation() -> None:
         err.print(f"[yellow]warning:[/] isolation layer unavailable: {missing}")
 
 
+ExecutorOpt = typer.Option("local", "--executor",
+                           help="local (worker processes on this machine) | ray (a Ray "
+                                "cluster: --address, or a local Ray instance).")
+AddressOpt = typer.Option(None, "--address", envvar="RAY_ADDRESS",
+                          help="Ray cluster address for --executor ray (host:port, or auto).")
+
+
+def make_executor(name: str, address: Optional[str]):
+    """The executor ``--executor`` names; None for ``local`` (the pipeline builds its pool)."""
+    from perfjudge.errors import UnknownName
+
+    if name == "local":
+        if address:
+            fail("--address goes with --executor ray")
+        return None
+    if name != "ray":
+        fail_with(UnknownName("executor", name, ["local", "ray"]))
+    from perfjudge.executors.ray_cluster import RayExecutor
+
+    try:
+        return RayExecutor(address=address)
+    except PerfjudgeError as exc:
+        fail_with(exc)
+
+
 StoreOpt = typer.Option(None, envvar="PERFJUDGE_STORE",
                         help="Results database to read run ids from (default: the user cache).")

@@ -12,14 +12,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from perfjudge.cli.app import (
+    AddressOpt,
     BenchmarkOpt,
     DataDirOpt,
+    ExecutorOpt,
     MeterOpt,
     app,
     console,
     err,
     fail,
     fail_with,
+    make_executor,
     warn_isolation,
 )
 from perfjudge.errors import EXIT_ENVIRONMENT, PerfjudgeError
@@ -204,6 +207,7 @@ def run(
     store: Optional[Path] = typer.Option(None, envvar="PERFJUDGE_STORE",
                                          help="Results database (SQLite) used as cache."),
     no_references: bool = typer.Option(False, help="Skip measuring reference solutions."),
+    executor: str = ExecutorOpt, address: Optional[str] = AddressOpt,
     as_json: bool = typer.Option(False, "--json", help="Print the summary JSON to stdout."),
 ) -> None:
     """Generate samples from a model, then evaluate them: one command from a model to a
@@ -225,10 +229,12 @@ def run(
         warn_isolation()
     if gen.existing + gen.generated == 0:
         fail("no samples were generated; nothing to evaluate", 1)
+    pool = make_executor(executor, address)
     options = EvaluateOptions(benchmark=benchmark, samples=gen_options.output,
                               data_dir=data_dir, meter=meter, workers=workers,
                               tasks=tuple(t.task_id for t in _tasks(gen_options)),
-                              output=output, store=store, references=not no_references)
+                              output=output, store=store, references=not no_references,
+                              executor=pool)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=err,
                   disable=as_json or not err.is_terminal) as progress:
@@ -243,6 +249,9 @@ def run(
             report = run_evaluate(options, progress=update)
         except PerfjudgeError as exc:
             fail_with(exc)
+        finally:
+            if pool is not None:
+                pool.close()
     if as_json:
         print(json.dumps({**report.summary, "generation_run": _report_json(gen)},
                          default=str))

@@ -19,8 +19,10 @@ from rich.progress import (
 )
 
 from perfjudge.cli.app import (
+    AddressOpt,
     BenchmarkOpt,
     DataDirOpt,
+    ExecutorOpt,
     MeterOpt,
     app,
     console,
@@ -28,6 +30,7 @@ from perfjudge.cli.app import (
     fail,
     fail_with,
     load_task,
+    make_executor,
     warn_isolation,
 )
 from perfjudge.errors import EXIT_ENVIRONMENT, PerfjudgeError
@@ -103,6 +106,7 @@ def evaluate(
                                          help="Results database (SQLite) used as cache."),
     no_references: bool = typer.Option(False, help="Skip measuring reference solutions "
                                                    "(no efficiency scores)."),
+    executor: str = ExecutorOpt, address: Optional[str] = AddressOpt,
     as_json: bool = typer.Option(False, "--json", help="Print the summary JSON to stdout."),
 ) -> None:
     """Evaluate every sample of a benchmark: verdicts, costs, scores with 95% intervals.
@@ -115,9 +119,11 @@ def evaluate(
 
     if not as_json:
         warn_isolation()
+    pool = make_executor(executor, address)
     options = EvaluateOptions(benchmark=benchmark, samples=samples, data_dir=data_dir,
                               meter=meter, workers=workers, limit=limit, tasks=tuple(task),
-                              output=output, store=store, references=not no_references)
+                              output=output, store=store, references=not no_references,
+                              executor=pool)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=err, transient=False,
                   disable=as_json or not err.is_terminal) as progress:
@@ -134,6 +140,9 @@ def evaluate(
             fail_with(exc)
         except OSError as exc:  # the output directory or the store cannot be written
             fail(escape(f"{exc} (check --output and --store)"), EXIT_ENVIRONMENT)
+        finally:
+            if pool is not None:
+                pool.close()
     if as_json:
         print(json.dumps(report.summary, default=str))
     else:

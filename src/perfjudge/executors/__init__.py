@@ -11,7 +11,9 @@ a piece of code on a task (a `CheckResult`). Results come back as they finish, i
 - `ScriptedExecutor`: no sandbox at all, results from a function; the fast fake that lets
   pipeline tests exercise caching, resume, scoring and outputs in milliseconds.
 
-A Ray executor (issue 9) implements the same methods.
+- `RayExecutor` (`executors.ray_cluster`, the ``ray`` extra, imported only when asked for):
+  batches of checks on a Ray cluster, each node judging in its own sandboxes; retried when a
+  worker or node dies, never duplicated.
 """
 
 from perfjudge.executors.fake import ScriptedExecutor

@@ -1,0 +1,143 @@
+"""The Ray executor on a real Ray cluster on 127.0.0.1 (a head and a second node process,
+one CPU each, `scripts/local_ray_cluster.py`): the same verdicts and counts as the local
+executor, a worker killed mid-run, the CLI, and what it refuses."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("ray")
+
+from perfjudge.benchmarks import get_benchmark  # noqa: E402
+from perfjudge.errors import UsageError  # noqa: E402
+from perfjudge.executors import CheckRequest, InProcessExecutor  # noqa: E402
+from perfjudge.executors.ray_cluster import RayExecutor, _batches  # noqa: E402
+from perfjudge.pipeline import EvaluateOptions, evaluate  # noqa: E402
+
+pytestmark = [pytest.mark.xdist_group("ray"), pytest.mark.slow]
+ROOT = Path(__file__).resolve().parents[2]
+TASKS = get_benchmark("builtin").load()[:3]
+
+
+def _cluster_module():
+    spec = importlib.util.spec_from_file_location("local_ray_cluster",
+                                                  ROOT / "scripts" / "local_ray_cluster.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["local_ray_cluster"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    cluster = _cluster_module().start_cluster(nodes=2, cpus=1)
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def executor(cluster):
+    ex = RayExecutor(address=cluster.address)
+    yield ex
+    ex.close()
+
+
+def requests(meter="valgrind", per_task=2):
+    return [CheckRequest(t, r.code, meter, tag=f"{t.task_id}|{r.name}")
+            for t in TASKS for r in t.references[:per_task]]
+
+
+def test_same_verdicts_and_counts_as_the_local_executor(executor, tmp_path):
+    executor.ready("valgrind")
+    assert executor.workers == 2
+    remote = {r.tag: res for r, res in executor.check(requests(per_task=1))}
+    local = {r.tag: res for r, res in InProcessExecutor().check(requests(per_task=1))}
+    assert remote.keys() == local.keys()
+    for tag in local:
+        assert remote[tag].verdict == local[tag].verdict == "passed", tag
+        assert remote[tag].total_cost == local[tag].total_cost, tag  # valgrind: to the count
+        assert [m.value for m in remote[tag].measurements] == \
+            [m.value for m in local[tag].measurements]
+    assert len({node for node, _, _ in executor.batches}) == 2  # both nodes judged
+
+
+def test_a_killed_worker_loses_and_duplicates_nothing(executor):
+    executor.ready("valgrind")
+    work = requests() + [CheckRequest(t, t.canonical.code + "\n# again\n", "valgrind",
+                                      tag=f"{t.task_id}|again") for t in TASKS]
+    results = []
+    killed = None
+    for request, result in executor.check(work):
+        results.append((request.tag, result))
+        if killed is None:
+            killed = _kill_a_busy_worker()
+    assert killed is not None, "no Ray worker was running a batch to kill"
+    tags = [tag for tag, _ in results]
+    assert sorted(tags) == sorted(r.tag for r in work) and len(tags) == len(set(tags))
+    assert all(result.verdict == "passed" for _, result in results), \
+        [(t, r.verdict, r.detail) for t, r in results if r.verdict != "passed"]
+
+
+def _kill_a_busy_worker(timeout_s: float = 30) -> int | None:
+    """SIGKILL a Ray worker process while it runs a batch (its title is ray::_check_batch)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if cmdline.startswith(b"ray::_check_batch"):
+                os.kill(int(pid), signal.SIGKILL)
+                return int(pid)
+        time.sleep(0.05)
+    return None
+
+
+def test_evaluate_on_the_cluster_equals_local(cluster, tmp_path):
+    common = dict(benchmark="builtin", meter="valgrind", tasks=tuple(t.task_id for t in TASKS))
+    cmd = [sys.executable, "-m", "perfjudge.cli", "evaluate", "-b", "builtin", "-m", "valgrind",
+           *sum((["-t", t.task_id] for t in TASKS), []), "--executor", "ray", "--address",
+           cluster.address, "-o", str(tmp_path / "ray"), "--store", str(tmp_path / "ray.db"),
+           "--json"]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    on_ray = json.loads(done.stdout)
+    local = evaluate(EvaluateOptions(**common, output=tmp_path / "local",
+                                     store=tmp_path / "local.db", workers=2)).summary
+    assert on_ray["scores"] == local["scores"]
+    assert on_ray["counts"] == local["counts"]
+    ray_records = {json.loads(x)["sample_id"]: json.loads(x) for x in
+                   (tmp_path / "ray" / "results.jsonl").read_text().splitlines()}
+    local_records = {json.loads(x)["sample_id"]: json.loads(x) for x in
+                     (tmp_path / "local" / "results.jsonl").read_text().splitlines()}
+    assert {k: (r["verdict"], r["test_costs"]) for k, r in ray_records.items()} == \
+        {k: (r["verdict"], r["test_costs"]) for k, r in local_records.items()}
+
+
+def test_time_meters_and_bad_addresses_are_refused(executor):
+    with pytest.raises(UsageError, match="measures time on the machine that runs it"):
+        executor.ready("cpu_time")
+    out = subprocess.run([sys.executable, "-m", "perfjudge.cli", "evaluate", "--address",
+                          "127.0.0.1:1"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2 and "--address goes with --executor ray" in out.stderr
+
+
+def test_batches_keep_one_task_and_the_size():
+    reqs = requests("none")
+    batches = _batches(reqs, 1)
+    assert [len(b) for b in batches] == [1] * len(reqs)
+    batches = _batches(reqs + reqs[:1], 4)
+    assert [len(b) for b in batches] == [2, 2, 2, 1]
+    assert all(len({r.task.task_id for r in b}) == 1 for b in batches)
