@@ -58,15 +58,17 @@ def _prepare(task: Task, limits: Limits) -> str | None:
     return prepare_task(task, _worker_engine(limits))
 
 
-def _ready(meter: str, limits: Limits) -> str | None:
+def _ready(meter: str, limits: Limits) -> tuple[str | None, dict[str, str]]:
+    """(why this node cannot judge with ``meter``, or None; what its counts depend on)."""
     from perfjudge.errors import PerfjudgeError
     from perfjudge.executors.local import sandbox_ready
+    from perfjudge.pipeline.evaluation import runtime_identity
 
     try:
         sandbox_ready(meter, limits)
     except PerfjudgeError as exc:
-        return str(exc)
-    return None
+        return str(exc), {}
+    return None, runtime_identity(meter)
 
 
 class RayExecutor:
@@ -116,10 +118,19 @@ class RayExecutor:
         nodes = self.nodes()
         refs = {self._ready.options(scheduling_strategy=NodeAffinitySchedulingStrategy(
             n["NodeID"], soft=False)).remote(meter, self.limits): n for n in nodes}
+        from perfjudge.pipeline.evaluation import runtime_identity
+
+        here = runtime_identity(meter)
         for ref, node in refs.items():
-            problem = self._ray.get(ref)
+            problem, identity = self._ray.get(ref)
+            where = f"Ray node {node.get('NodeManagerAddress')}"
             if problem:
-                raise Unavailable(f"Ray node {node.get('NodeManagerAddress')}: {problem}")
+                raise Unavailable(f"{where}: {problem}")
+            if identity != here:
+                raise Unavailable(
+                    f"{where} would count under {identity}, not under this machine's {here}:"
+                    f" {meter} counts mix only across identical interpreter, meter and "
+                    "harness builds (install the same image on every node)")
         self.workers = max(1, int(self._ray.cluster_resources().get("CPU", 1)))
 
     def prepare(self, tasks: Sequence[Task]) -> Iterator[tuple[Task, str | None]]:
