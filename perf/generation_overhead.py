@@ -3,14 +3,15 @@
 Serves the tiny model (`scripts/tiny_model.py`) with ``transformers serve`` on 127.0.0.1 and
 drives it two ways, interleaved so drift of the machine hits both alike:
 
-- **TTFT overhead**: N sequential streamed chat requests (same prompt, same seed, same
-  ``max_tokens``), alternating a bare ``openai.OpenAI().chat.completions.create(stream=True)``
-  and perfjudge's `OpenAIBackend`; TTFT is the time from the call to the first content chunk
-  on each side. ``transformers serve`` reports no server-side timings (no TTFT in its
+- **TTFT and end-to-end overhead**: N sequential streamed chat requests (same prompt, same
+  seed, same ``max_tokens``), alternating a bare
+  ``openai.OpenAI().chat.completions.create(stream=True)`` and perfjudge's `OpenAIBackend`;
+  TTFT is the time from the call to the first content chunk (perfjudge: its own recorded
+  ``ttft_s``), end to end the whole request timed outside each client. ``transformers serve`` reports no server-side timings (no TTFT in its
   responses or logs), so the reference is the bare client, not the server's own clock: the
   difference of medians is what perfjudge's client adds. A third side, a raw ``http.client``
-  request on a fresh socket that only looks for the first content line, is the floor: the
-  server's own time to first token plus loopback.
+  request on one kept-alive connection that only looks for the first content line, is the
+  floor: the server's own time to first token plus loopback.
 - **Throughput at concurrency 1/8/32**: the same R requests (HumanEval prompts, fixed
   seeds), sent by a bare ``openai`` client loop in C threads, then by
   ``OpenAIBackend.generate`` with ``concurrency=C``, in alternating order per round;
@@ -54,7 +55,9 @@ def _tiny():
     return module
 
 
-def bare_ttft(client, model: str, messages: list, max_tokens: int, seed: int) -> float | None:
+def bare_ttft(client, model: str, messages: list, max_tokens: int,
+              seed: int) -> tuple[float | None, float]:
+    """(TTFT, end-to-end seconds), both timed outside the call."""
     started = time.perf_counter()
     first = None
     stream = client.chat.completions.create(model=model, messages=messages, stream=True,
@@ -63,28 +66,37 @@ def bare_ttft(client, model: str, messages: list, max_tokens: int, seed: int) ->
     for chunk in stream:
         if first is None and chunk.choices and chunk.choices[0].delta.content:
             first = time.perf_counter()
-    return None if first is None else first - started
+    end = time.perf_counter()
+    return (None if first is None else first - started), end - started
 
 
-def floor_ttft(base_url: str, model: str, messages: list, max_tokens: int,
-               seed: int) -> float | None:
-    """The least a client can do: one ``http.client`` request on a fresh loopback socket,
-    reading raw lines until the first one that carries content (no SSE or JSON parsing of
-    whole chunks): the server's own time to first token, plus loopback."""
-    url = urllib.parse.urlsplit(base_url)
-    body = json.dumps({"model": model, "messages": messages, "stream": True,
-                       "max_tokens": max_tokens, "temperature": 1.0, "seed": seed})
-    conn = http.client.HTTPConnection(url.hostname, url.port)
-    started = time.perf_counter()
-    conn.request("POST", url.path + "/chat/completions", body,
-                 {"Content-Type": "application/json"})
-    response = conn.getresponse()
-    first = None
-    for line in response:
-        if first is None and b'"content":"' in line and b'"content":""' not in line:
-            first = time.perf_counter()
-    conn.close()
-    return None if first is None else first - started
+class Floor:
+    """The least a client can do: ``http.client`` on one kept-alive loopback connection (as
+    the other two keep theirs), raw lines read until the first that carries content, no
+    SSE or JSON parsing of whole chunks: the server's own time to first token plus
+    loopback."""
+
+    def __init__(self, base_url: str):
+        self.url = urllib.parse.urlsplit(base_url)
+        self.conn = http.client.HTTPConnection(self.url.hostname, self.url.port)
+
+    def ttft(self, model: str, messages: list, max_tokens: int,
+             seed: int) -> tuple[float | None, float]:
+        body = json.dumps({"model": model, "messages": messages, "stream": True,
+                           "max_tokens": max_tokens, "temperature": 1.0, "seed": seed})
+        started = time.perf_counter()
+        self.conn.request("POST", self.url.path + "/chat/completions", body,
+                          {"Content-Type": "application/json"})
+        response = self.conn.getresponse()
+        first = None
+        while True:
+            line = response.readline()
+            if not line:
+                break
+            if first is None and b'"content":"' in line and b'"content":""' not in line:
+                first = time.perf_counter()
+        end = time.perf_counter()
+        return (None if first is None else first - started), end - started
 
 
 def bare_throughput(client, model: str, requests: list[GenerationRequest],
@@ -149,42 +161,53 @@ def main() -> None:
             bare_ttft(client, server.model, messages, args.max_tokens, 1)
             list(backend.generate([GenerationRequest(prompt, 0, SamplingParams(
                 1.0, None, args.max_tokens, 1))]))
-        bare, ours, floor = [], [], []
+        floor_client = Floor(server.base_url)
+        ttft: dict[str, list[float]] = {"floor": [], "bare": [], "ours": []}
+        e2e: dict[str, list[float]] = {"floor": [], "bare": [], "ours": []}
         skipped = 0
         for i in range(args.n):
             request = GenerationRequest(prompt, 0, SamplingParams(1.0, None, args.max_tokens, i))
             order = ("floor", "bare", "ours") if i % 2 == 0 else ("ours", "bare", "floor")
-            pair: dict[str, float | None] = {}
+            triple: dict[str, tuple[float | None, float]] = {}
             for side in order:
                 if side == "floor":
-                    pair[side] = floor_ttft(server.base_url, server.model, messages,
-                                            args.max_tokens, i)
+                    triple[side] = floor_client.ttft(server.model, messages, args.max_tokens, i)
                 elif side == "bare":
-                    pair[side] = bare_ttft(client, server.model, messages, args.max_tokens, i)
+                    triple[side] = bare_ttft(client, server.model, messages, args.max_tokens, i)
                 else:
+                    started = time.perf_counter()
                     [(_, gen)] = list(backend.generate([request]))
+                    total = time.perf_counter() - started
                     assert isinstance(gen, Generation), gen
-                    pair[side] = gen.ttft_s
-            if None in pair.values():
+                    triple[side] = (gen.ttft_s, total)
+            if any(first is None for first, _ in triple.values()):
                 skipped += 1  # this seed ends at once: no content token to time
                 continue
-            floor.append(pair["floor"])
-            bare.append(pair["bare"])
-            ours.append(pair["ours"])
+            for side, (first, total) in triple.items():
+                ttft[side].append(first)
+                e2e[side].append(total)
         backend.close()
-        f, b, o = Stats.of(floor), Stats.of(bare), Stats.of(ours)
-        out(f"TTFT, {len(bare)} sequential streamed requests per side, interleaved, same seed "
-            f"per pair (max_tokens {args.max_tokens}; {skipped} of {args.n} seeds end at once "
-            "with no content token and are left out):")
-        out(table(["client", "median ms", "p10 ms", "p90 ms", "MAD ms"],
-                        [["raw http.client (floor)", f"{f.median * 1e3:.2f}",
-                          f"{f.p10 * 1e3:.2f}", f"{f.p90 * 1e3:.2f}", f"{f.mad * 1e3:.2f}"],
-                         ["bare openai", f"{b.median * 1e3:.2f}", f"{b.p10 * 1e3:.2f}",
-                          f"{b.p90 * 1e3:.2f}", f"{b.mad * 1e3:.2f}"],
-                         ["perfjudge", f"{o.median * 1e3:.2f}", f"{o.p10 * 1e3:.2f}",
-                          f"{o.p90 * 1e3:.2f}", f"{o.mad * 1e3:.2f}"]]))
-        out(f"perfjudge - raw floor (difference of medians): {(o.median - f.median) * 1e3:+.2f}"
-            f" ms; perfjudge - bare openai: {(o.median - b.median) * 1e3:+.2f} ms\n")
+        n = len(ttft["floor"])
+        out(f"{n} streamed requests per side, interleaved, same seed per triple (max_tokens "
+            f"{args.max_tokens}; {skipped} of {args.n} seeds end at once with no content "
+            "token and are left out). TTFT: floor and bare openai timed outside the call, "
+            "perfjudge's as it records it (ttft_s, its clock starting just before the HTTP "
+            "request in its worker thread); end to end: every side timed outside the call "
+            "(perfjudge: around backend.generate([request]), its thread and queue included):")
+        rows = []
+        for side, label in (("floor", "raw http.client (floor)"), ("bare", "bare openai"),
+                            ("ours", "perfjudge")):
+            t, e = Stats.of(ttft[side]), Stats.of(e2e[side])
+            rows.append([label, f"{t.median * 1e3:.2f}", f"{t.p10 * 1e3:.2f}",
+                         f"{t.p90 * 1e3:.2f}", f"{e.median * 1e3:.2f}", f"{e.p90 * 1e3:.2f}"])
+        out(table(["client", "TTFT median ms", "p10", "p90", "end-to-end median ms", "p90"],
+                  rows))
+        med = {side: statistics.median(v) for side, v in e2e.items()}
+        tmed = {side: statistics.median(v) for side, v in ttft.items()}
+        out(f"perfjudge - floor: TTFT {(tmed['ours'] - tmed['floor']) * 1e3:+.2f} ms, end to "
+            f"end {(med['ours'] - med['floor']) * 1e3:+.2f} ms; perfjudge - bare openai: "
+            f"TTFT {(tmed['ours'] - tmed['bare']) * 1e3:+.2f} ms, end to end "
+            f"{(med['ours'] - med['bare']) * 1e3:+.2f} ms\n")
 
         params = SamplingParams(1.0, None, args.max_tokens, 7)
         requests = [GenerationRequest(build_prompt(t), 0, params)

@@ -44,8 +44,8 @@ def fault_proxy(model_server):
 
     proxies = []
 
-    def make(script):
-        proxy = FaultProxy(model_server.base_url, script)
+    def make(script, **options):
+        proxy = FaultProxy(model_server.base_url, script, **options)
         proxies.append(proxy)
         return proxy
 

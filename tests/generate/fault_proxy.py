@@ -8,7 +8,14 @@ Each request to the proxy takes the next action from its script (then ``pass`` f
 - ``drop``: close the connection without answering;
 - ``slow:S``: wait S seconds, then forward (a client timeout shorter than S fires);
 - ``cut``: forward, but close the stream after the first data line (a server that dies
-  mid-answer).
+  mid-answer);
+- ``errchunk``: a 200 event stream whose only event is an error object;
+- ``ping``: a 200 event stream whose only event is not an object (``data: "ping"``);
+- ``json``: forward without streaming and answer one JSON object (a server that ignores
+  ``stream: true``).
+
+With ``reject_usage_option`` every request that carries ``stream_options`` is answered 400
+(servers that do not know the option).
 
 It counts the requests it saw and the most it held at once, so a test can check how many
 the client really sent and how many it had in flight.
@@ -26,8 +33,10 @@ import httpx
 
 
 class FaultProxy:
-    def __init__(self, upstream: str, script: list[str] | None = None):
+    def __init__(self, upstream: str, script: list[str] | None = None,
+                 reject_usage_option: bool = False):
         self.upstream = upstream.rstrip("/")
+        self.reject_usage_option = reject_usage_option
         self.script: deque[str] = deque(script or [])
         self.seen: list[tuple[str, str]] = []
         self.in_flight = self.max_in_flight = 0
@@ -59,8 +68,45 @@ class FaultProxy:
                     with proxy.lock:
                         proxy.in_flight -= 1
 
+            def _event_stream(self, data: bytes) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
             def _act(self, action: str, body: bytes) -> None:
                 kind, _, arg = action.partition(":")
+                if proxy.reject_usage_option and b"stream_options" in body:
+                    kind, arg = "400", ""
+                    payload = (b'{"error": {"message": "Unrecognized request argument '
+                               b'supplied: stream_options"}}')
+                    self.send_response(400)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                    return
+                if kind == "errchunk":
+                    self._event_stream(b'data: {"error": {"message": "injected"}}\n\n')
+                    return
+                if kind == "ping":
+                    self._event_stream(b'data: "ping"\n\n')
+                    return
+                if kind == "json":
+                    import json as _json
+
+                    plain = _json.loads(body)
+                    plain.pop("stream", None)
+                    plain.pop("stream_options", None)
+                    up = httpx.post(proxy.upstream + self.path.removeprefix("/v1"),
+                                    json=plain, timeout=120)
+                    self.send_response(up.status_code)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(up.content)))
+                    self.end_headers()
+                    self.wfile.write(up.content)
+                    return
                 if kind.isdigit():
                     payload = b'{"error": {"message": "injected ' + kind.encode() + b'"}}'
                     self.send_response(int(kind))

@@ -62,6 +62,12 @@ def test_think_sections_are_reasoning_not_code():
     assert sample.code == "def two_sum(nums, target):\n    return [0, 1]\n"
     assert split_reasoning("<think>never closed") == ("", "never closed")
     assert split_reasoning("plain") == ("plain", None)
+    # the template opened the section in the prompt (DeepSeek-R1 distills): only its end
+    opened = "draft:\n```python\ndef two_sum(a, b): pass\n```\n</think>\n" + REPLY
+    assert split_reasoning(opened) == (REPLY, "draft:\n```python\ndef two_sum(a, b): pass"
+                                               "\n```")
+    assert to_sample(TASK, Generation(opened, "m", "scripted"), 0).code == \
+        "def two_sum(nums, target):\n    return [0, 1]\n"
 
 
 def test_tpot_is_time_after_the_first_token_per_further_token():

@@ -209,3 +209,90 @@ def test_hf_backend_through_the_generate_stage(tmp_path, tiny_model, data_dir):
         assert "cost_usd" not in g  # a local model has no price unless one is given
     meta = json.loads(side_file(opts.output, ".meta.json").read_text())
     assert meta["backend"]["template"].startswith("tokenizer chat template sha256:")
+
+
+def test_counts_and_exit_codes_follow_the_pairs_asked_for(tmp_path, model_server, fault_proxy,
+                                                         data_dir):
+    out = tmp_path / "c.jsonl"
+    base = [*PERFJUDGE, "generate", "-b", "humaneval", "--model", model_server.model,
+            "--max-tokens", "4", "-c", "1", "-o", str(out), "--data-dir", str(data_dir),
+            "--json"]
+    first = subprocess.run(base + ["--base-url", model_server.base_url, "--limit", "3"],
+                           capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0, first.stderr
+    smaller = subprocess.run(base + ["--base-url", model_server.base_url, "--limit", "1"],
+                             capture_output=True, text=True, timeout=120)
+    result = json.loads(smaller.stdout)
+    assert smaller.returncode == 0 and (result["requested"], result["existing"],
+                                        result["missing"]) == (1, 1, 0)
+    proxy = fault_proxy(["pass", "400"])  # /models, then the first new request is refused
+    mixed = subprocess.run(base + ["--base-url", proxy.url, "--limit", "5"],
+                           capture_output=True, text=True, timeout=120)
+    result = json.loads(mixed.stdout)
+    assert (result["existing"], result["generated"], len(result["failures"])) == (3, 1, 1)
+    assert mixed.returncode == 1  # a failure this run, whatever else the file holds
+
+
+def test_bad_numbers_are_usage_errors(tmp_path, data_dir):
+    for flags, message in ((["--limit", "0"], "--limit must be at least 1"),
+                           (["--rpm", "-1"], "--rpm must be positive"),
+                           (["-n", "0"], "-n must be at least 1")):
+        out = subprocess.run([*PERFJUDGE, "generate", "-b", "humaneval", "--model", "m",
+                              "--base-url", "http://127.0.0.1:9/v1", "-o",
+                              str(tmp_path / "x.jsonl"), "--data-dir", str(data_dir), *flags],
+                             capture_output=True, text=True, timeout=60)
+        assert out.returncode == 2 and message in out.stderr, (flags, out.stderr)
+
+
+def test_ctrl_c_keeps_every_finished_sample_and_exits_130(tmp_path, model_server, fault_proxy,
+                                                          data_dir):
+    proxy = fault_proxy(["pass", "pass", "pass"] + ["slow:60"] * 10)
+    out = tmp_path / "i.jsonl"
+    child = subprocess.Popen([*PERFJUDGE, "generate", "-b", "humaneval", "--model",
+                              model_server.model, "--base-url", proxy.url, "--limit", "6",
+                              "--max-tokens", "4", "-c", "1", "-o", str(out), "--data-dir",
+                              str(data_dir)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (not out.exists() or
+                                           len(out.read_text().splitlines()) < 2):
+        time.sleep(0.05)
+    time.sleep(0.3)  # the third request is now held by the silent server
+    started = time.monotonic()
+    child.send_signal(signal.SIGINT)
+    _, stderr = child.communicate(timeout=30)
+    assert child.returncode == 130, stderr
+    assert time.monotonic() - started < 10  # the held request is not waited for
+    assert "run the same command again" in stderr
+    assert len(lines(out)) == 2
+
+
+def test_a_refused_key_mid_run_stops_it_with_exit_3(tmp_path, model_server, fault_proxy,
+                                                   data_dir):
+    proxy = fault_proxy(["pass", "pass", "401", "401"])  # /models has no key check
+    out = tmp_path / "k.jsonl"
+    done = subprocess.run([*PERFJUDGE, "generate", "-b", "humaneval", "--model",
+                           model_server.model, "--base-url", proxy.url, "--limit", "4",
+                           "--max-tokens", "4", "-c", "1", "-o", str(out), "--data-dir",
+                           str(data_dir)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 3 and "refused the API key" in done.stderr
+    assert len(lines(out)) == 1  # the sample before the refusal is kept
+
+
+def test_a_last_line_without_newline_is_kept_and_foreign_files_are_not_touched(
+        tmp_path, model_server, data_dir):
+    opts = options(tmp_path, model_server.base_url, model_server.model, data_dir, n=1)
+    generate(opts)
+    whole = opts.output.read_text()
+    opts.output.write_text(whole.rstrip("\n"))  # a complete line, its newline missing
+    report = generate(opts)
+    assert not report.dropped_partial_line and (report.existing, report.generated) == (3, 0)
+    assert opts.output.read_text() == whole
+    foreign = tmp_path / "evalplus.jsonl"
+    text = '{"task_id": "HumanEval/0", "solution": "x"}\n{"task_id": "HumanEval/1", ' \
+           '"solution": "y"}'
+    foreign.write_text(text)
+    with pytest.raises(InputFileError, match="not a line perfjudge generated"):
+        generate(options(tmp_path, model_server.base_url, model_server.model, data_dir, n=1,
+                         output=foreign))
+    assert foreign.read_text() == text

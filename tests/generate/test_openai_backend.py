@@ -189,3 +189,76 @@ def test_rate_limiter_holds_requests_and_tokens_per_window():
     tokens = RateLimiter(tpm=100, window_s=0.4)
     assert tokens.acquire(60) < 0.05
     assert tokens.acquire(60) >= 0.35  # 120 > 100 in one window
+
+
+def test_a_server_without_the_usage_option_is_asked_again_without_it(fault_proxy, model_server,
+                                                                     tasks):
+    proxy = fault_proxy([], reject_usage_option=True)
+    backend = OpenAIBackend(model_server.model, base_url=proxy.url, retry=FAST, concurrency=4)
+    out = run(backend, requests_for(tasks, n=2, max_tokens=4))
+    assert len(out) == 8 and all(isinstance(o, Generation) for o in out.values()), \
+        [o for o in out.values() if not isinstance(o, Generation)]
+    # each of the (at most 4) requests already in flight with the option was asked once more
+    assert 8 < proxy.posts() <= 12
+
+
+@pytest.mark.parametrize("fault", ["errchunk", "ping"])
+def test_bad_events_in_a_stream_are_the_servers_and_retried(fault_proxy, model_server, tasks,
+                                                            fault):
+    proxy = fault_proxy([fault] * 3)
+    backend = OpenAIBackend(model_server.model, base_url=proxy.url, retry=FAST, concurrency=1)
+    out = run(backend, requests_for(tasks[:2]))
+    failed = out[(tasks[0].task_id, 0)]
+    assert isinstance(failed, GenerationFailure) and failed.kind == "server_error"
+    assert failed.attempts == 3 and "after 3 attempts" in failed.message
+    assert isinstance(out[(tasks[1].task_id, 0)], Generation)  # the run goes on
+
+
+def test_a_server_that_ignores_stream_true_is_read_whole(fault_proxy, model_server, tasks):
+    proxy = fault_proxy(["json"])
+    backend = OpenAIBackend(model_server.model, base_url=proxy.url, retry=FAST)
+    gen = run(backend, requests_for(tasks[:1]))[(tasks[0].task_id, 0)]
+    assert isinstance(gen, Generation) and gen.ttft_s is None and proxy.posts() == 1
+
+
+def test_every_transient_5xx_is_retried_but_501(fault_proxy, model_server, tasks):
+    proxy = fault_proxy(["529", "520", "408"])
+    backend = OpenAIBackend(model_server.model, base_url=proxy.url,
+                            retry=RetryPolicy(attempts=4, base_s=0.01, max_wait_s=0.05))
+    assert isinstance(run(backend, requests_for(tasks[:1]))[(tasks[0].task_id, 0)], Generation)
+    proxy = fault_proxy(["501"])
+    backend = OpenAIBackend(model_server.model, base_url=proxy.url, retry=FAST)
+    failed = run(backend, requests_for(tasks[:1]))[(tasks[0].task_id, 0)]
+    assert failed.kind == "rejected" and failed.attempts == 1
+
+
+def test_closing_the_iterator_returns_at_once_and_the_backend_still_works(fault_proxy,
+                                                                         model_server, tasks):
+    proxy = fault_proxy(["pass"] + ["slow:20"] * 2)
+    backend = OpenAIBackend(model_server.model, base_url=proxy.url, concurrency=2, rpm=1)
+    results = backend.generate(requests_for(tasks, max_tokens=4))
+    first = next(results)
+    assert isinstance(first[1], Generation)
+    started = time.monotonic()
+    results.close()  # what Ctrl-C does to the pipeline's loop
+    assert time.monotonic() - started < 2  # neither the silent server nor --rpm is waited for
+    again = run(OpenAIBackend(model_server.model, base_url=model_server.base_url),
+                requests_for(tasks[:1]))
+    assert isinstance(again[(tasks[0].task_id, 0)], Generation)
+
+
+def test_the_rate_limiter_lets_a_stopped_run_go():
+    import threading
+
+    limiter = RateLimiter(rpm=1, window_s=60)
+    limiter.acquire(1)
+    stop = threading.Event()
+    threading.Timer(0.2, stop.set).start()
+    assert limiter.acquire(1, stop) < 1.0
+
+
+def test_completion_stops_beyond_the_apis_four_are_cut_here():
+    from perfjudge.generate.openai_compat import _cut
+
+    assert _cut("    return x\nassert f(1)\n", ("\ndef ", "\nassert ")) == ("    return x", True)
+    assert _cut("    return x\n", ("\ndef ",)) == ("    return x\n", False)

@@ -23,6 +23,7 @@ def test_lookup_exact_then_longest_prefix_then_none():
     assert table.lookup("gpt-4o-2024-08-06").input == 2.5
     assert table.lookup("openai/gpt-4o").input == 2.5
     assert table.lookup("my-local-model") is None
+    assert table.lookup("gpt-4o-mini-distill") is None  # not a snapshot of a listed model
     assert table.cost("my-local-model", 10, 10) is None  # unknown is not free
 
 

@@ -249,3 +249,21 @@ def test_coffe_entries_that_match_nothing_are_reported(tmp_path, data_dir, coffe
     problems = [(i.kind, i.message.split(":")[0]) for i in loaded.problems
                 if i.kind != "no_samples"]
     assert problems == [("unknown_task", "entry 1"), ("malformed", "entry 2")]
+
+
+def test_lines_with_and_without_sample_index_keep_each_other(tmp_path):
+    from perfjudge.benchmarks import get_benchmark
+    from perfjudge.samples import load_samples
+
+    task = get_benchmark("builtin").load()[0]
+    path = tmp_path / "mixed.jsonl"
+    code = task.canonical.code
+    path.write_text("\n".join(json.dumps(r) for r in (
+        {"task_id": task.task_id, "solution": code + "# plain\n"},
+        {"task_id": task.task_id, "solution": code, "sample_index": 0},
+        {"task_id": task.task_id, "solution": code, "sample_index": 1})) + "\n")
+    samples = load_samples(path, [task])
+    assert sorted(s.sample_id for s in samples) == [f"{task.task_id}#{k}" for k in range(3)]
+    assert [p for p in samples.problems if p.kind == "duplicate"] == []
+    by_id = {s.sample_id: s for s in samples}
+    assert by_id[f"{task.task_id}#2"].code.endswith("# plain\n")  # the free number

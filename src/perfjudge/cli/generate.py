@@ -110,7 +110,7 @@ def _run_generation(options, quiet: bool):
             fail_with(exc)
         except KeyboardInterrupt:
             err.print(f"interrupted: every finished sample is in {options.output}; run the "
-                      "same command again to generate only the missing ones")
+                      "same command again to generate only the missing ones", soft_wrap=True)
             raise typer.Exit(EXIT_INTERRUPTED) from None
         except OSError as exc:
             fail(escape(f"{exc} (check --output)"), EXIT_ENVIRONMENT)
@@ -183,7 +183,7 @@ def generate(
         print(json.dumps(_report_json(report), default=str))
     else:
         print_generation(report, console)
-    raise typer.Exit(1 if report.missing else 0)
+    raise typer.Exit(1 if report.missing or report.failures else 0)
 
 
 @app.command()
@@ -258,7 +258,7 @@ def run(
     else:
         print_summary(report.summary, console)
         console.print(f"wrote {gen_options.output}, {output}/summary.json and results.jsonl")
-    raise typer.Exit(1 if gen.missing else 0)
+    raise typer.Exit(1 if gen.missing or gen.failures else 0)
 
 
 def _tasks(options):

@@ -23,11 +23,15 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal, Protocol
 
-from perfjudge.errors import UnknownName
+from perfjudge.errors import Unavailable, UnknownName
 from perfjudge.generate.extract import code_from_output, split_reasoning
 from perfjudge.generate.prompts import Prompt
 from perfjudge.records.task import Task
 from perfjudge.samples import Sample
+
+
+class BackendUnavailable(Unavailable):
+    """The model cannot be reached, or its server refuses the key (exit code 3)."""
 
 
 @dataclass(frozen=True)
@@ -110,7 +114,9 @@ class GenerationFailure:
 
     ``kind``: ``rate_limited`` (429 to the end), ``server_error`` (5xx), ``timeout``,
     ``connection`` (the server went away), ``rejected`` (4xx other than 429: the request
-    itself is wrong for this server), ``backend_error`` (a local backend raised)."""
+    itself is wrong for this server), ``unauthorized`` (401/403: the key is refused; the
+    pipeline stops the run, every request would fail alike), ``backend_error`` (a local
+    backend raised)."""
 
     kind: str
     message: str
@@ -231,6 +237,6 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 6)
 
 
-__all__ = ["BACKENDS", "Generation", "GenerationFailure", "GenerationRequest", "ModelBackend",
+__all__ = ["BACKENDS", "BackendUnavailable", "Generation", "GenerationFailure", "GenerationRequest", "ModelBackend",
            "Outcome", "SamplingParams", "ScriptedBackend", "generate_samples", "get_backend",
            "to_sample"]

@@ -115,8 +115,16 @@ _THINK = re.compile(r"<think>(.*?)(?:</think>|$)", re.S)
 
 def split_reasoning(text: str) -> tuple[str, str | None]:
     """``(visible, reasoning)``: ``<think>`` sections (reasoning models such as DeepSeek-R1
-    and Qwen3 emit them inline) taken out, an unclosed one running to the end of the text.
+    and Qwen3 emit them inline) taken out, an unclosed one running to the end of the text,
+    and a ``</think>`` with no opening tag ending one that the prompt's template opened.
     Code is extracted from the visible part only."""
+    close = text.find("</think>")
+    if close >= 0 and "<think>" not in text[:close]:
+        # the template opened the section in the prompt (DeepSeek-R1 distills): only its
+        # end is in the output
+        before, text = text[:close], text[close + len("</think>"):]
+        visible, more = split_reasoning(text)
+        return visible.lstrip("\n"), "\n".join(p for p in (before.strip("\n"), more) if p)
     parts = [m.group(1) for m in _THINK.finditer(text)]
     if not parts:
         return text, None

@@ -10,7 +10,7 @@ Reasoning arrives as ``delta.reasoning_content`` (vLLM, SGLang, DeepSeek) or
 is ``usage.completion_tokens_details.reasoning_tokens`` where the server reports it.
 
 Bad conditions, because a sweep runs for hours against servers that throttle and restart:
-429, 500, 502, 503, 504, timeouts and dropped connections are retried with exponential
+429, 408, every 5xx but 501/505, timeouts and dropped or cut streams are retried with exponential
 backoff and jitter that honours ``Retry-After`` (seconds or an HTTP date), a bounded number
 of times (`RetryPolicy`: never an endless loop); what still fails is that request's
 `GenerationFailure`, and every other request goes on. An unreachable server or a refused
@@ -22,30 +22,33 @@ from __future__ import annotations
 import email.utils
 import json
 import os
+import queue
 import random
 import threading
 import time
 from collections import deque
 from collections.abc import Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-from perfjudge.errors import Unavailable, UnknownName
+from perfjudge.errors import UnknownName
 from perfjudge.generate.backends import (
+    BackendUnavailable,
     Generation,
     GenerationFailure,
     GenerationRequest,
     Outcome,
 )
 
-RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+NOT_RETRIED_5XX = frozenset({501, 505})
+"""Not implemented / HTTP version not supported: asking again cannot help."""
 
 
-class BackendUnavailable(Unavailable):
-    """The model server cannot be reached, or refuses the key."""
+def _retried(status: int) -> bool:
+    """429, 408 and every 5xx but 501 and 505 (529 "overloaded", 520-524 from proxies)."""
+    return status in (408, 429) or (500 <= status < 600 and status not in NOT_RETRIED_5XX)
 
 
 @dataclass(frozen=True)
@@ -96,8 +99,9 @@ class RateLimiter:
         self._tokens: deque[tuple[float, int]] = deque()
         self._lock = threading.Condition()
 
-    def acquire(self, tokens: int) -> float:
-        """Block until a request of ``tokens`` may start; returns the seconds waited."""
+    def acquire(self, tokens: int, stop: threading.Event | None = None) -> float:
+        """Block until a request of ``tokens`` may start (or ``stop`` is set); returns the
+        seconds waited."""
         if not self.rpm and not self.tpm:
             return 0.0
         if self.tpm and tokens > self.tpm:
@@ -116,11 +120,11 @@ class RateLimiter:
                 used = sum(t for _, t in self._tokens)
                 if self.tpm and used + tokens > self.tpm and self._tokens:
                     waits.append(self._tokens[0][0] + self.window - now)
-                if not waits:
+                if not waits or (stop is not None and stop.is_set()):
                     self._starts.append(now)
                     self._tokens.append((now, tokens))
                     return now - started
-                self._lock.wait(timeout=max(0.001, min(waits)))
+                self._lock.wait(timeout=min(0.1, max(0.001, min(waits))))
 
 
 class OpenAIBackend:
@@ -148,7 +152,6 @@ class OpenAIBackend:
             timeout=httpx.Timeout(timeout_s, connect=10.0),
             limits=httpx.Limits(max_connections=self.concurrency,
                                 max_keepalive_connections=self.concurrency))
-        self._stop = threading.Event()
 
     # ----------------------------------------------------------------- the seam
 
@@ -179,62 +182,83 @@ class OpenAIBackend:
 
     def generate(self, requests: Sequence[GenerationRequest]
                  ) -> Iterator[tuple[GenerationRequest, Outcome]]:
-        pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="perfjudge-gen")
-        pending: dict[Future, GenerationRequest] = {}
-        queue = list(reversed(requests))
+        """``concurrency`` daemon threads take requests in order and put outcomes on a
+        queue. Closing the iterator early (Ctrl-C) sets this call's stop event and returns at
+        once: no thread is waited for (a request blocked on a silent server would hold the
+        run for its whole read timeout); a thread still in flight ends at its next chunk,
+        retry or rate-limit wait, its outcome unread."""
+        stop = threading.Event()
+        todo: queue.SimpleQueue = queue.SimpleQueue()
+        done: queue.SimpleQueue = queue.SimpleQueue()
+        for request in requests:
+            todo.put(request)
+
+        def work() -> None:
+            while not stop.is_set():
+                try:
+                    request = todo.get_nowait()
+                except queue.Empty:
+                    return
+                try:
+                    outcome = self._one(request, stop)
+                except Exception as exc:  # a bug here must not lose the other requests
+                    outcome = GenerationFailure("backend_error", f"{type(exc).__name__}: "
+                                                f"{exc}")
+                done.put((request, outcome))
+
+        threads = [threading.Thread(target=work, daemon=True, name=f"perfjudge-gen-{k}")
+                   for k in range(min(self.concurrency, len(requests)))]
+        for thread in threads:
+            thread.start()
         try:
-            while queue or pending:
-                while queue and len(pending) < self.concurrency:
-                    request = queue.pop()
-                    pending[pool.submit(self._one, request)] = request
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    yield pending.pop(future), future.result()
+            for _ in range(len(requests)):
+                yield done.get()
         finally:
-            self._stop.set()
-            if pending:  # interrupted: end the requests in flight instead of waiting them out
-                self._client.close()
-            pool.shutdown(wait=True, cancel_futures=True)
-            self._stop.clear()
+            stop.set()
 
     def close(self) -> None:
         self._client.close()
 
     # ----------------------------------------------------------------- one request
 
-    def _one(self, request: GenerationRequest) -> Outcome:
-        body = self._body(request)
+    def _one(self, request: GenerationRequest, stop: threading.Event) -> Outcome:
+        usage_option = self._usage_option
+        body = self._body(request, usage_option)
         estimate = request.params.max_tokens + _estimate_tokens(request)
         failure: GenerationFailure | None = None
-        for attempt in range(self.retry.attempts):
-            if self._stop.is_set():
+        attempt = 0
+        while attempt < self.retry.attempts:
+            if stop.is_set():
                 return GenerationFailure("connection", "the run was stopped", attempt)
-            self.limiter.acquire(estimate)
-            outcome, retry_after = self._send(request, body, attempt + 1)
+            self.limiter.acquire(estimate, stop)
+            attempt += 1
+            outcome, retry_after = self._send(request, body, attempt, stop)
             if isinstance(outcome, Generation):
                 return outcome
             failure = outcome
-            if outcome.kind == "rejected":
-                if self._usage_option and "stream_options" in outcome.message:
-                    self._usage_option = False
-                    body = self._body(request)
+            if outcome.kind in ("rejected", "unauthorized"):
+                if usage_option and "stream_options" in outcome.message:
+                    # this server refuses the usage option: ask again without it (not a try)
+                    self._usage_option = usage_option = False
+                    body = self._body(request, usage_option)
+                    attempt -= 1
                     continue
                 return outcome
-            if attempt + 1 == self.retry.attempts:
+            if attempt == self.retry.attempts:
                 break
-            delay = self.retry.wait_s(attempt, retry_after)
+            delay = self.retry.wait_s(attempt - 1, retry_after)
             if delay is None:
                 return GenerationFailure(outcome.kind, f"{outcome.message}; the server asked "
                                          f"to wait {retry_after:.0f} s, more than the "
                                          f"{self.retry.max_retry_after_s:.0f} s allowed",
-                                         attempt + 1, outcome.status)
-            if self._stop.wait(delay):
+                                         attempt, outcome.status)
+            if stop.wait(delay):
                 break
         assert failure is not None
         return GenerationFailure(failure.kind, failure.message + f" (after {failure.attempts}"
                                  " attempts)", failure.attempts, failure.status)
 
-    def _body(self, request: GenerationRequest) -> dict[str, Any]:
+    def _body(self, request: GenerationRequest, usage_option: bool) -> dict[str, Any]:
         p, prompt = request.params, request.prompt
         body: dict[str, Any] = {"model": self.model, "max_tokens": p.max_tokens,
                                 "temperature": p.temperature, "n": 1, "stream": self.stream}
@@ -247,14 +271,15 @@ class OpenAIBackend:
         else:
             body["prompt"] = prompt.text
             if prompt.stop:
-                body["stop"] = list(prompt.stop)[:4]  # OpenAI's API takes at most 4
-        if self.stream and self._usage_option:
+                # OpenAI's API takes at most 4; the rest are cut here (`_cut`)
+                body["stop"] = list(prompt.stop)[:4]
+        if self.stream and usage_option:
             body["stream_options"] = {"include_usage": True}
         body.update(self.extra_body)
         return body
 
-    def _send(self, request: GenerationRequest, body: dict[str, Any], attempt: int
-              ) -> tuple[Outcome, float | None]:
+    def _send(self, request: GenerationRequest, body: dict[str, Any], attempt: int,
+              stop: threading.Event) -> tuple[Outcome, float | None]:
         path = "/chat/completions" if request.prompt.chat else "/completions"
         started = time.perf_counter()
         try:
@@ -262,22 +287,26 @@ class OpenAIBackend:
                 response = self._client.post(path, json=body)
                 if response.status_code != 200:
                     return _http_failure(response, attempt)
-                return self._whole(response.json(), started, request), None
+                return self._whole(response.json(), started, request, attempt), None
             with self._client.stream("POST", path, json=body) as response:
                 if response.status_code != 200:
                     response.read()
                     return _http_failure(response, attempt)
-                return self._streamed(response, started, request), None
+                if "event-stream" not in response.headers.get("content-type", ""):
+                    # a server that ignores stream=true answers with one JSON object
+                    return self._whole(json.loads(response.read()), started, request,
+                                       attempt), None
+                return self._streamed(response, started, request, attempt, stop), None
         except httpx.TimeoutException as exc:
             return GenerationFailure("timeout", f"{type(exc).__name__}: {exc}", attempt), None
         except (httpx.TransportError, httpx.StreamError) as exc:
             return GenerationFailure("connection", _why(exc), attempt), None
-        except (ValueError, KeyError, TypeError, IndexError) as exc:
-            return GenerationFailure("server_error", f"unreadable response: {exc!r}",
+        except Exception as exc:  # anything unreadable in an answer is the server's
+            return GenerationFailure("server_error", f"unreadable response: {exc!r}"[:300],
                                      attempt), None
 
     def _streamed(self, response: httpx.Response, started: float,
-                  request: GenerationRequest) -> Outcome:
+                  request: GenerationRequest, attempt: int, stop: threading.Event) -> Outcome:
         text: list[str] = []
         reasoning: list[str] = []
         first: float | None = None
@@ -285,6 +314,8 @@ class OpenAIBackend:
         usage: dict[str, Any] = {}
         complete = False
         for line in response.iter_lines():
+            if stop.is_set():
+                return GenerationFailure("connection", "the run was stopped", attempt)
             if not line.startswith("data:"):
                 continue
             data = line[5:].strip()
@@ -293,7 +324,8 @@ class OpenAIBackend:
                 break
             chunk = json.loads(data)
             if chunk.get("error"):
-                return GenerationFailure("server_error", f"error in stream: {chunk['error']}")
+                return GenerationFailure("server_error", f"error in stream: {chunk['error']}",
+                                         attempt)
             if chunk.get("usage"):
                 usage = chunk["usage"]
             for choice in chunk.get("choices") or []:
@@ -310,13 +342,17 @@ class OpenAIBackend:
         end = time.perf_counter()
         if not complete and finish is None:
             return GenerationFailure("connection", "the stream ended before the answer was "
-                                     "complete (no finish_reason, no [DONE])")
-        return self._generation("".join(text), "".join(reasoning) or None, usage, finish,
-                                None if first is None else first - started, end - started)
+                                     "complete (no finish_reason, no [DONE])", attempt)
+        return self._generation(request, "".join(text), "".join(reasoning) or None, usage,
+                                finish, None if first is None else first - started,
+                                end - started)
 
     def _whole(self, data: dict[str, Any], started: float,
-               request: GenerationRequest) -> Outcome:
+               request: GenerationRequest, attempt: int) -> Outcome:
         end = time.perf_counter()
+        if not isinstance(data, dict) or not data.get("choices"):
+            return GenerationFailure("server_error", f"an answer without choices: "
+                                     f"{str(data)[:200]}", attempt)
         choice = data["choices"][0]
         if request.prompt.chat:
             message = choice.get("message") or {}
@@ -324,12 +360,18 @@ class OpenAIBackend:
             thought = message.get("reasoning_content") or message.get("reasoning")
         else:
             text, thought = choice.get("text") or "", None
-        return self._generation(text, thought, data.get("usage") or {},
+        return self._generation(request, text, thought, data.get("usage") or {},
                                 choice.get("finish_reason"), None, end - started)
 
-    def _generation(self, text: str, reasoning: str | None, usage: dict[str, Any],
-                    finish: str | None, ttft: float | None, latency: float) -> Generation:
+    def _generation(self, request: GenerationRequest, text: str, reasoning: str | None,
+                    usage: Any, finish: str | None, ttft: float | None,
+                    latency: float) -> Generation:
+        usage = usage if isinstance(usage, dict) else {}
         details = usage.get("completion_tokens_details") or {}
+        details = details if isinstance(details, dict) else {}
+        text, cut = _cut(text, request.prompt.stop)
+        if cut:
+            finish = "stop"
         return Generation(
             text, self.model, self.name,
             prompt_tokens=usage.get("prompt_tokens"),
@@ -339,6 +381,12 @@ class OpenAIBackend:
             usage_source="server" if usage else None)
 
 
+def _cut(text: str, stops: Sequence[str]) -> tuple[str, bool]:
+    """``text`` up to the first stop string (the server was sent at most 4 of them)."""
+    ends = [text.index(s) for s in stops if s in text]
+    return (text[:min(ends)], True) if ends else (text, False)
+
+
 def _http_failure(response: httpx.Response, attempt: int) -> tuple[GenerationFailure,
                                                                    float | None]:
     status = response.status_code
@@ -346,15 +394,17 @@ def _http_failure(response: httpx.Response, attempt: int) -> tuple[GenerationFai
         detail = response.text[:300]
     except (httpx.HTTPError, UnicodeDecodeError):
         detail = ""
-    if status == 429:
+    if status in (401, 403):
+        kind = "unauthorized"  # the pipeline stops the run: every request would fail alike
+    elif status == 429:
         kind = "rate_limited"
-    elif status in RETRY_STATUS:
-        kind = "server_error"
+    elif _retried(status):
+        kind = "server_error" if status >= 500 else "timeout"
     else:
         kind = "rejected"
     message = f"HTTP {status} from {response.request.url.path}: {detail}".rstrip(": ")
     return (GenerationFailure(kind, message, attempt, status),
-            parse_retry_after(response.headers.get("retry-after")) if status in RETRY_STATUS
+            parse_retry_after(response.headers.get("retry-after")) if _retried(status)
             else None)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,11 +46,14 @@ class PriceTable:
         return cls(prices)
 
     def lookup(self, model: str) -> Price | None:
-        """Exact name, else the longest listed prefix (dated snapshots of a model)."""
-        if model in self.prices:
-            return self.prices[model]
+        """Exact name (also after a ``provider/`` prefix), else the longest listed name the
+        model extends by a dated or numbered snapshot suffix (``gpt-4o-2024-08-06`` is
+        gpt-4o; ``gpt-4o-mini-distill`` is no listed model)."""
         name = model.rsplit("/", 1)[-1]
-        matches = [k for k in self.prices if name.startswith(k) or model.startswith(k)]
+        for candidate in (model, name):
+            if candidate in self.prices:
+                return self.prices[candidate]
+        matches = [k for k in self.prices if re.match(re.escape(k) + r"-\d", name)]
         return self.prices[max(matches, key=len)] if matches else None
 
     def cost(self, model: str, prompt_tokens: int | None,

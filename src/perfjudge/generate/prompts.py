@@ -43,9 +43,13 @@ STYLES: dict[str, tuple[str, str]] = {
         "the problem and passes corresponding tests:"),
 }
 
-COMPLETION_STOP = ("<|endoftext|>", "<|endofmask|>", "</s>", "\nif __name__", "\ndef main(",
-                   "\nprint(", "\ndef ", "\nclass ", "\nimport ", "\nfrom ", "\nassert ")
-"""EvalPlus's stop strings for direct completion of HumanEval-style prompts."""
+COMPLETION_STOP = ("\ndef ", "\nclass ", "\nif __name__", "\nprint(", "\nimport ",
+                   "\nfrom ", "\nassert ", "\ndef main(", "<|endoftext|>", "<|endofmask|>",
+                   "</s>")
+"""EvalPlus's stop strings for direct completion of HumanEval-style prompts (its ``EOS`` and
+``extra_eos_for_direct_completion('humaneval')``), the four that end a function body first:
+an OpenAI-compatible server is sent only four (the API's limit) and the client cuts at the
+rest; the end-of-text tokens stop a server by themselves."""
 
 
 @dataclass(frozen=True)

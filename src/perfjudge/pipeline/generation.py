@@ -29,6 +29,7 @@ from typing import Any
 from perfjudge.benchmarks import get_benchmark
 from perfjudge.errors import InputFileError, UnknownName, UsageError
 from perfjudge.generate.backends import (
+    BackendUnavailable,
     Generation,
     GenerationRequest,
     ModelBackend,
@@ -42,6 +43,7 @@ from perfjudge.records.task import Task
 from perfjudge.scoring.generation import generation_summary
 
 META_SCHEMA = "perfjudge.generation/1"
+
 
 
 @dataclass(frozen=True)
@@ -112,9 +114,23 @@ def select_tasks(benchmark: str, data_dir: Path | None, task_ids: Iterable[str] 
     return chosen[:limit] if limit else chosen
 
 
+def _validate(options: GenerateOptions) -> None:
+    checks = [("-n", options.n, 1), ("--limit", options.limit, 1),
+              ("--concurrency", options.concurrency, 1),
+              ("--max-tokens", options.params.max_tokens, 1)]
+    for flag, value, least in checks:
+        if value is not None and value < least:
+            raise UsageError(f"{flag} must be at least {least} (got {value})")
+    for flag, value in (("--rpm", options.rpm), ("--tpm", options.tpm)):
+        if value is not None and value <= 0:
+            raise UsageError(f"{flag} must be positive (got {value})")
+    if options.params.temperature < 0:
+        raise UsageError(f"--temperature must not be negative (got "
+                         f"{options.params.temperature})")
+
+
 def generate(options: GenerateOptions, progress: Progress | None = None) -> GenerationReport:
-    if options.n < 1:
-        raise UsageError("-n must be at least 1")
+    _validate(options)
     started = time.perf_counter()
     tasks = select_tasks(options.benchmark, options.data_dir, options.tasks, options.limit)
     prompts = {t.task_id: build_prompt(t, chat=options.chat, style=options.style,
@@ -126,10 +142,19 @@ def generate(options: GenerateOptions, progress: Progress | None = None) -> Gene
         _check_settings(output, meta)
         existing, dropped = read_existing(output, backend.model)
         backend.check()
-        todo = [GenerationRequest(prompts[t.task_id], k, options.params)
-                for t in tasks for k in range(options.n) if (t.task_id, k) not in existing]
+        wanted = [(t.task_id, k) for t in tasks for k in range(options.n)]
+        there = sum(1 for pair in wanted if pair in existing)
+        todo = [GenerationRequest(prompts[task_id], k, options.params)
+                for task_id, k in wanted if (task_id, k) not in existing]
         output.parent.mkdir(parents=True, exist_ok=True)
-        side_file(output, ".meta.json").write_text(json.dumps(meta, indent=2))
+        meta_path = side_file(output, ".meta.json")
+        if meta_path.exists():  # keep the prompts of tasks an earlier run asked for
+            try:
+                meta["prompts"] = {**json.loads(meta_path.read_text()).get("prompts", {}),
+                                   **meta["prompts"]}
+            except ValueError:
+                pass
+        meta_path.write_text(json.dumps(meta, indent=2))
         errors_path = side_file(output, ".errors.jsonl")
         errors_path.write_text("")
         prices = PriceTable.load(options.prices)
@@ -147,6 +172,11 @@ def generate(options: GenerateOptions, progress: Progress | None = None) -> Gene
                     os.write(fd, (json.dumps(line) + "\n").encode())
                     generated += 1
                     stats.add(outcome)
+                elif outcome.kind == "unauthorized":
+                    raise BackendUnavailable(
+                        f"the model server refused the API key ({outcome.message}); every "
+                        f"sample generated so far is in {output}: fix the key and run the same"
+                        " command again")
                 else:
                     failure = {"task_id": request.task_id,
                                "sample_index": request.sample_index, **outcome.record()}
@@ -161,9 +191,9 @@ def generate(options: GenerateOptions, progress: Progress | None = None) -> Gene
         if options.backend_instance is None:
             backend.close()
     lines, _ = read_existing(output, backend.model)
-    return GenerationReport(output, len(tasks) * options.n, len(existing), generated, failures,
-                            dropped, generation_summary(list(lines.values())),
-                            time.perf_counter() - started)
+    chosen = [lines[pair] for pair in wanted if pair in lines]
+    return GenerationReport(output, len(wanted), there, generated, failures, dropped,
+                            generation_summary(chosen), time.perf_counter() - started)
 
 
 def sample_line(task: Task, request: GenerationRequest, generation: Generation
@@ -200,15 +230,16 @@ def read_existing(path: Path, model: str | None = None
     if not path.exists():
         return {}, False
     data = path.read_bytes()
-    dropped = False
+    torn = None
     if data and not data.endswith(b"\n"):
         cut = data.rfind(b"\n") + 1
-        data = data[:cut]
-        with open(path, "r+b") as handle:
-            handle.truncate(cut)
-        dropped = True
+        try:
+            json.loads(data[cut:])
+        except ValueError:
+            torn = cut  # a fragment of a line (a kill mid-write), dropped once all else reads
+    body = data if torn is None else data[:torn]
     lines: dict[tuple[str, int], dict[str, Any]] = {}
-    for number, raw in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
+    for number, raw in enumerate(body.decode("utf-8", "replace").splitlines(), 1):
         if not raw.strip():
             continue
         try:
@@ -221,7 +252,14 @@ def read_existing(path: Path, model: str | None = None
             raise UsageError(f"{path}:{number} holds samples of model {record.get('model')!r},"
                              f" not {model!r}: write to another --output")
         lines.setdefault(key, record)
-    return lines, dropped
+    if data and not data.endswith(b"\n"):
+        with open(path, "r+b") as handle:
+            if torn is not None:
+                handle.truncate(torn)
+            else:  # a whole last line without its newline: keep it, end it
+                handle.seek(0, os.SEEK_END)
+                handle.write(b"\n")
+    return lines, torn is not None
 
 
 def _meta(options: GenerateOptions, backend: ModelBackend, prompts: dict[str, Prompt]
@@ -247,9 +285,18 @@ def _check_settings(output: Path, meta: dict[str, Any]) -> None:
             raise UsageError(f"{output} was generated with other settings ({what}: "
                              f"{old.get(what)} now {meta[what]}); resuming would mix them: "
                              "write to another --output")
-    if old.get("backend", {}).get("model") != meta["backend"].get("model"):
-        raise UsageError(f"{output} holds samples of model {old['backend'].get('model')!r}: "
-                         "write to another --output")
+    for what in ("model", "backend"):
+        if old.get("backend", {}).get(what) != meta["backend"].get(what):
+            raise UsageError(f"{output} holds samples of {what} "
+                             f"{old['backend'].get(what)!r}, not {meta['backend'].get(what)!r}:"
+                             " write to another --output")
+    changed = sorted(t for t, p in meta["prompts"].items()
+                     if t in old.get("prompts", {}) and old["prompts"][t].get("sha256")
+                     != p["sha256"])
+    if changed:
+        raise UsageError(f"{output} was generated from other prompts for {len(changed)} "
+                         f"task(s) ({', '.join(changed[:3])}): this perfjudge or benchmark "
+                         "version builds them differently; write to another --output")
 
 
 def _build_backend(options: GenerateOptions) -> ModelBackend:

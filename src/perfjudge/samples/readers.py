@@ -41,6 +41,8 @@ class _Collector:
         self._seen: dict[tuple[str, str], str] = {}
         self._count: dict[str, int] = {}
         self._ids: set[str] = set()
+        self.reserved: set[str] = set()
+        """Ids that lines with their own ``sample_index`` will take; others skip them."""
 
     def issue(self, path: Path | str, line: int | None, task_id: str | None, message: str,
               kind: str) -> None:
@@ -73,7 +75,7 @@ class _Collector:
             return None
         if index is None:
             index = self._count.get(task_id, 0)
-            while f"{task_id}#{index}" in self._ids:
+            while f"{task_id}#{index}" in self._ids or f"{task_id}#{index}" in self.reserved:
                 index += 1
         self._count[task_id] = max(self._count.get(task_id, 0), index + 1)
         sample = Sample(f"{task_id}#{index}", task_id, code, source, model, raw, generation)
@@ -160,6 +162,7 @@ def _read_lines(path: Path) -> Iterator[tuple[int, bytes]]:
 
 
 def _load_jsonl(path: Path, collector: _Collector, model: str | None) -> None:
+    records: list[tuple[int, dict[str, Any]]] = []  # ids of indexed lines are theirs
     for number, raw_line in _read_lines(path):
         try:
             text = raw_line.decode("utf-8")
@@ -178,6 +181,11 @@ def _load_jsonl(path: Path, collector: _Collector, model: str | None) -> None:
             collector.issue(path, number, None,
                             f"expected a JSON object, got {type(record).__name__}", "malformed")
             continue
+        records.append((number, record))
+        index = _sample_index(record)
+        if index is not None and isinstance(record.get("task_id"), str):
+            collector.reserved.add(f"{record['task_id']}#{index}")
+    for number, record in records:
         _add_record(record, path, number, collector, model)
 
 
@@ -220,13 +228,16 @@ def _add_record(record: dict[str, Any], path: Path, number: int, collector: _Col
                             "no_code_block")
     generation = {k: record[k] for k in GENERATION_KEYS if k in record}
     record_model = record.get("model")
-    index = record.get("sample_index")
     collector.add(task_id=task_id, code=code, path=path, line=number,
                   source=f"{path}:{number}",
                   model=record_model if isinstance(record_model, str) else model,
-                  raw=raw, generation=generation,
-                  index=index if isinstance(index, int) and not isinstance(index, bool)
-                  and index >= 0 else None)
+                  raw=raw, generation=generation, index=_sample_index(record))
+
+
+def _sample_index(record: dict[str, Any]) -> int | None:
+    index = record.get("sample_index")
+    return index if isinstance(index, int) and not isinstance(index, bool) and index >= 0 \
+        else None
 
 
 def _sample_order(path: Path) -> tuple[int, int, str]:

@@ -56,19 +56,27 @@ def overview(summaries: Sequence[dict[str, Any]], labels: Sequence[str],
              efficiency_metrics: Sequence[str]) -> dict[str, Any]:
     """One row per run summary (`records.run`): pass@1, an efficiency score all runs have
     (the benchmark's native one unless that is pass@1, else the first of
-    ``efficiency_metrics`` every run reports), generation cost, and whether it is on the
-    front. The cost axis is $ per solved task when every run is priced, else completion
-    tokens per solved task (local models have tokens but no price); a run that solved
-    nothing costs infinity on it."""
-    natives = {s["benchmark"]["native_metric"] for s in summaries}
+    ``efficiency_metrics`` every run reports; a lower-is-better one such as NET is turned
+    round for the front), generation cost, and whether it is on the front. The cost axis is
+    $ per solved task when every sample of every run is priced, else completion tokens per
+    solved task when every sample reports them (local models have tokens but no price),
+    else none; a run that solved nothing costs infinity on it."""
+    from perfjudge.scoring.metrics import higher_is_better
+
+    natives = sorted({s["benchmark"]["native_metric"] for s in summaries})
     candidates = [n for n in natives if n != "pass@1"] + list(efficiency_metrics)
     eff = next((m for m in candidates if summaries and all(
         (s["scores"].get(m) or {}).get("value") is not None for s in summaries)), None)
+    sign = 1.0 if eff is None or higher_is_better(eff) else -1.0  # NET: lower is better
     gens = [s.get("generation") or {} for s in summaries]
-    priced = bool(gens) and all((g.get("cost_usd") or {}).get("total") is not None
+
+    def every(g: dict[str, Any], counted: int | None) -> bool:
+        return bool(g) and counted is not None and counted == g.get("of")
+
+    priced = bool(gens) and all(every(g, (g.get("cost_usd") or {}).get("priced"))
                                 for g in gens)
-    tokens = bool(gens) and all((g.get("tokens") or {}).get("completion") is not None
-                                for g in gens)
+    tokens = bool(gens) and all(every(g, ((g.get("totals") or {}).get("completion_tokens")
+                                          or {}).get("samples")) for g in gens)
     axis = "$ per solved task" if priced else "completion tokens per solved task" \
         if tokens else None
     rows, points = [], []
@@ -79,7 +87,7 @@ def overview(summaries: Sequence[dict[str, Any]], labels: Sequence[str],
         cost = None if axis is None else (spend / solved if solved else math.inf)
         pass1 = (s["scores"].get("pass@1") or {}).get("value") or 0.0
         value = (s["scores"].get(eff) or {}).get("value") if eff else None
-        points.append(RunPoint(label, pass1, value, cost))
+        points.append(RunPoint(label, pass1, None if value is None else sign * value, cost))
         rows.append({"label": label, "run_id": s.get("run_id"),
                      "benchmark": s["benchmark"]["name"], "meter": s["meter"]["name"],
                      "models": g.get("models") or [], "pass@1": pass1, "efficiency": value,
