@@ -7,9 +7,10 @@ drives it two ways, interleaved so drift of the machine hits both alike:
   seed, same ``max_tokens``), alternating a bare
   ``openai.OpenAI().chat.completions.create(stream=True)`` and perfjudge's `OpenAIBackend`;
   TTFT is the time from the call to the first content chunk (perfjudge: its own recorded
-  ``ttft_s``), end to end the whole request timed outside each client. ``transformers serve`` reports no server-side timings (no TTFT in its
-  responses or logs), so the reference is the bare client, not the server's own clock: the
-  difference of medians is what perfjudge's client adds. A third side, a raw ``http.client``
+  ``ttft_s``), end to end the whole request timed outside each client.
+  ``transformers serve`` reports no server-side timings (no TTFT in its responses or
+  logs), so the references are clients, not the server's own clock: the differences of
+  medians are what perfjudge's client adds. A third side, a raw ``http.client``
   request on one kept-alive connection that only looks for the first content line, is the
   floor: the server's own time to first token plus loopback.
 - **Throughput at concurrency 1/8/32**: the same R requests (HumanEval prompts, fixed

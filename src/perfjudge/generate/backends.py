@@ -237,6 +237,6 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 6)
 
 
-__all__ = ["BACKENDS", "BackendUnavailable", "Generation", "GenerationFailure", "GenerationRequest", "ModelBackend",
-           "Outcome", "SamplingParams", "ScriptedBackend", "generate_samples", "get_backend",
-           "to_sample"]
+__all__ = ["BACKENDS", "BackendUnavailable", "Generation", "GenerationFailure",
+           "GenerationRequest", "ModelBackend", "Outcome", "SamplingParams", "ScriptedBackend",
+           "generate_samples", "get_backend", "to_sample"]

@@ -1,8 +1,9 @@
 """The ``vllm`` backend: vLLM's offline engine in this process, on a GPU (the ``vllm`` extra).
 
 Requests go to ``LLM.generate`` in chunks (64 by default), which it schedules with
-continuous batching; each chunk's results are written before the next starts. Prompts are rendered as in the ``hf`` backend (the tokenizer's chat
-template, assistant turn primed). Token counts are vLLM's (``prompt_token_ids``,
+continuous batching; each chunk's results are written before the next starts. Prompts are
+rendered as in the ``hf`` backend (the tokenizer's chat template, assistant turn primed)
+and sent as token ids, so vLLM adds no second BOS. Token counts are vLLM's (``prompt_token_ids``,
 ``token_ids``); TTFT and latency come from each request's ``RequestOutput.metrics`` where the
 installed vLLM fills them (``first_token_time``, ``arrival_time``, ``finished_time``), else
 they are None: inside one batched call the client has no per-request clock of its own.
