@@ -102,6 +102,7 @@ def test_sample_gets_the_verdict_its_note_announces(sample: dict):
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("heavy")  # not beside the Ray cluster's tests (see their module)
 def test_reference_levels_are_ordered_by_instruction_count():
     """Each level costs >= 1.5x the next faster one under the engine's valgrind meter,
     instructions summed over the performance tests (deterministic, so a fixed margin is

@@ -85,7 +85,7 @@ def test_meters_json_reports_what_works_here():
     out = run("meters", "--json")
     data = json.loads(out.stdout)
     assert set(data["meters"]) == {"valgrind", "instructions", "cpu_time", "wall_time",
-                                   "peak_memory"}
+                                   "peak_memory", "none"}
     assert data["meters"]["valgrind"]["available"] is True
     assert data["meters"]["valgrind"]["deterministic"] is True
     assert isinstance(data["meters"]["instructions"]["available"], bool)

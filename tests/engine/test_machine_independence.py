@@ -78,6 +78,7 @@ def f(seconds):
 
 @needs_sandbox
 @pytest.mark.slow
+@pytest.mark.xdist_group("heavy")  # never beside the Ray cluster's tests: load is its subject
 def test_a_busy_core_does_not_turn_a_pass_into_a_timeout(tmp_path):
     """0.9 of the floor in CPU (1 s x this machine's speed factor): with four CPU burners on
     the same core the sample gets a fifth of it, 4.5x its CPU in wall time, over the 3x wall
