@@ -97,7 +97,7 @@ def main() -> None:
                 empty = []
                 for _ in range(args.k):
                     started = time.perf_counter()
-                    ray.get(remote.remote([], executor.limits))
+                    ray.get(remote.remote([], executor.limits, None, "valgrind"))
                     empty.append(time.perf_counter() - started)
                 task = work[0].task
                 trivial = CheckRequest(task, task.canonical.code, "none", tag="t")

@@ -34,6 +34,8 @@ class Cluster:
     logs: Path = Path(".")
 
     def stop(self) -> None:
+        """Stop every node; forget this cluster's address where Ray keeps the current one
+        (else a later ``ray.init()`` would try to join the dead cluster)."""
         for process in reversed(self.processes):
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
@@ -42,6 +44,12 @@ class Cluster:
                 process.wait(30)
             except subprocess.TimeoutExpired:
                 process.kill()
+        current = Path(tempfile.gettempdir()) / "ray" / "ray_current_cluster"
+        try:
+            if current.read_text().strip() == self.address:
+                current.unlink()
+        except OSError:
+            pass
 
 
 def _ray() -> str:

@@ -20,7 +20,7 @@ pytest.importorskip("ray")
 from perfjudge.benchmarks import get_benchmark  # noqa: E402
 from perfjudge.errors import UsageError  # noqa: E402
 from perfjudge.executors import CheckRequest, InProcessExecutor  # noqa: E402
-from perfjudge.executors.ray_cluster import RayExecutor, _batches  # noqa: E402
+from perfjudge.executors.ray_cluster import RayExecutor, _batches, _unlike  # noqa: E402
 from perfjudge.pipeline import EvaluateOptions, evaluate  # noqa: E402
 
 # One xdist worker runs these and the other load-sensitive tests ("heavy") one after another:
@@ -72,7 +72,7 @@ def test_same_verdicts_and_counts_as_the_local_executor(executor, tmp_path):
     assert len({node for node, _, _ in executor.batches}) == 2  # both nodes judged
 
 
-def test_a_killed_worker_loses_and_duplicates_nothing(executor):
+def test_a_killed_worker_loses_and_duplicates_nothing(executor, cluster):
     executor.ready("valgrind")
     work = requests(per_task=1) + [CheckRequest(t, t.canonical.code + "\n# again\n",
                                                 "valgrind", tag=f"{t.task_id}|again")
@@ -82,7 +82,7 @@ def test_a_killed_worker_loses_and_duplicates_nothing(executor):
     for request, result in executor.check(work):
         results.append((request.tag, result))
         if killed is None:
-            killed = _kill_a_busy_worker()
+            killed = _kill_a_busy_worker(cluster)
     assert killed is not None, "no Ray worker was running a batch to kill"
     tags = [tag for tag, _ in results]
     assert sorted(tags) == sorted(r.tag for r in work) and len(tags) == len(set(tags))
@@ -90,8 +90,24 @@ def test_a_killed_worker_loses_and_duplicates_nothing(executor):
         [(t, r.verdict, r.detail) for t, r in results if r.verdict != "passed"]
 
 
-def _kill_a_busy_worker(timeout_s: float = 30) -> int | None:
-    """SIGKILL a Ray worker process while it runs a batch (its title is ray::_check_batch)."""
+def _descends_from(pid: int, ancestors: set[int]) -> bool:
+    for _ in range(8):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return False
+        pid = int(stat.rsplit(")", 1)[1].split()[1])
+        if pid in ancestors:
+            return True
+        if pid <= 1:
+            return False
+    return False
+
+
+def _kill_a_busy_worker(cluster, timeout_s: float = 30) -> int | None:
+    """SIGKILL one of this cluster's Ray workers while it runs a batch (its title is
+    ray::_check_batch; other clusters on the machine are left alone)."""
+    ours = {p.pid for p in cluster.processes}
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         for pid in os.listdir("/proc"):
@@ -101,7 +117,7 @@ def _kill_a_busy_worker(timeout_s: float = 30) -> int | None:
                 cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
             except OSError:
                 continue
-            if cmdline.startswith(b"ray::_check_batch"):
+            if cmdline.startswith(b"ray::_check_batch") and _descends_from(int(pid), ours):
                 os.kill(int(pid), signal.SIGKILL)
                 return int(pid)
         time.sleep(0.05)
@@ -130,12 +146,44 @@ def test_evaluate_on_the_cluster_equals_local(cluster, tmp_path):
         {k: (r["verdict"], r["test_costs"]) for k, r in local_records.items()}
 
 
-def test_time_meters_and_bad_addresses_are_refused(executor):
+def test_time_and_hardware_meters_are_refused(executor):
     with pytest.raises(UsageError, match="measures time on the machine that runs it"):
         executor.ready("cpu_time")
-    out = subprocess.run([sys.executable, "-m", "perfjudge.cli", "evaluate", "--address",
-                          "127.0.0.1:1"], capture_output=True, text=True, timeout=60)
-    assert out.returncode == 2 and "--address goes with --executor ray" in out.stderr
+    with pytest.raises(UsageError, match="shift with the CPU model"):
+        executor.ready("instructions")
+
+
+def test_one_failing_request_fails_only_itself(executor):
+    executor.ready("valgrind")
+    task = TASKS[0]
+    good = CheckRequest(task, task.canonical.code, "none", tag="good")
+    bad = CheckRequest(task, task.canonical.code, "no-such-meter", tag="bad")
+    got = {r.tag: res for r, res in executor.check([good, bad])}
+    assert got["good"].verdict == "passed"
+    assert got["bad"].verdict == "sandbox_error" and "no-such-meter" in got["bad"].detail
+
+
+def test_bad_addresses_fail_fast_with_exit_codes(tmp_path):
+    started = time.monotonic()
+    dead = subprocess.run([sys.executable, "-m", "perfjudge.cli", "evaluate", "--executor",
+                           "ray", "--address", "127.0.0.1:1", "-o", str(tmp_path / "o")],
+                          capture_output=True, text=True, timeout=120)
+    assert dead.returncode == 3 and "nothing answers at 127.0.0.1:1" in dead.stderr
+    assert time.monotonic() - started < 60
+    stray = subprocess.run([sys.executable, "-m", "perfjudge.cli", "evaluate", "--address",
+                            "127.0.0.1:1"], capture_output=True, text=True, timeout=60)
+    assert stray.returncode == 2 and "--address goes with --executor ray" in stray.stderr
+
+
+def test_a_node_unlike_the_driver_may_not_join():
+    here = {"interpreter": "CPython 3.11.2 sha256:a", "meter": "valgrind-3.19.0",
+            "harness": "h1", "missing": []}
+    assert _unlike(dict(here), here, "valgrind") is None
+    weaker = {**here, "missing": ["namespaces (bubblewrap)"]}
+    assert "lacks isolation layers" in _unlike(weaker, here, "none")
+    other = {**here, "interpreter": "CPython 3.11.9 sha256:b"}
+    assert "counts under" in _unlike(other, here, "valgrind")
+    assert _unlike(other, here, "none") is None  # nothing counted: builds do not matter
 
 
 def test_batches_keep_one_task_and_the_size():

@@ -78,3 +78,21 @@ def test_counts_from_another_interpreter_are_refused(two_runs, tmp_path):
     summary["machine"] = "cpu=Some Other CPU; cores=64"
     (other / "summary.json").write_text(json.dumps(summary))
     assert compare_runs(a, other, metric="eff@1")["warnings"] == []
+
+
+def test_pass_at_k_compares_across_meters_costs_do_not():
+    from perfjudge.errors import IncomparableRuns
+    from perfjudge.scoring.compare import compare_summaries
+
+    def run(meter, values):
+        return {"benchmark": {"name": "humaneval+", "native_metric": "pass@1"},
+                "meter": {"name": meter, "deterministic": True, "runtime": {}},
+                "machine": "m",
+                "tasks": [{"task_id": f"T{i}", "scores": {"pass@1": v, "speedup": 1.0 + v}}
+                          for i, v in enumerate(values)]}
+
+    old, new = run("instructions", [1, 0, 1, 1]), run("none", [1, 1, 1, 1])
+    result = compare_summaries(old, new, n_resamples=200)
+    assert result["metric"] == "pass@1" and result["b_better"] == 1
+    with pytest.raises(IncomparableRuns, match="different meters"):
+        compare_summaries(old, new, metric="speedup", n_resamples=200)

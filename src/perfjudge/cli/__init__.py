@@ -2,8 +2,8 @@
 
 One module per command group: `generate` (generate, run), `judge` (check, evaluate,
 validate), `runs` (report, compare, runs), `info` (benchmarks, show, meters, version);
-`app` holds the Typer app, the shared options and the error-to-exit-code mapping. Importing a group registers its commands, in
-the order `--help` lists them.
+`app` holds the Typer app, the shared options and the error-to-exit-code mapping.
+Importing a group registers its commands, in the order `--help` lists them.
 """
 
 from perfjudge.cli.app import app

@@ -76,12 +76,15 @@ def warn_isolation() -> None:
 ExecutorOpt = typer.Option("local", "--executor",
                            help="local (worker processes on this machine) | ray (a Ray "
                                 "cluster: --address, or a local Ray instance).")
-AddressOpt = typer.Option(None, "--address", envvar="RAY_ADDRESS",
-                          help="Ray cluster address for --executor ray (host:port, or auto).")
+AddressOpt = typer.Option(None, "--address",
+                          help="Ray cluster address for --executor ray (host:port, or auto); "
+                               "default: $RAY_ADDRESS, else a new Ray instance here.")
 
 
-def make_executor(name: str, address: Optional[str]):
+def make_executor(name: str, address: Optional[str], store: Optional[Path] = None):
     """The executor ``--executor`` names; None for ``local`` (the pipeline builds its pool)."""
+    import os
+
     from perfjudge.errors import UnknownName
 
     if name == "local":
@@ -93,7 +96,8 @@ def make_executor(name: str, address: Optional[str]):
     from perfjudge.executors.ray_cluster import RayExecutor
 
     try:
-        return RayExecutor(address=address)
+        return RayExecutor(address=address or os.environ.get("RAY_ADDRESS") or None,
+                           store=store)
     except PerfjudgeError as exc:
         fail_with(exc)
 

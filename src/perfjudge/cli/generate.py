@@ -223,13 +223,13 @@ def run(
     args = dict(locals())
     args["output"] = output / "samples.jsonl"
     gen_options = _options(**args)
+    pool = make_executor(executor, address, store)  # before any request is paid for
     gen = _run_generation(gen_options, as_json)
     if not as_json:
         print_generation(gen, err, cost_table=False)  # the summary shows it, judged
         warn_isolation()
     if gen.existing + gen.generated == 0:
         fail("no samples were generated; nothing to evaluate", 1)
-    pool = make_executor(executor, address)
     options = EvaluateOptions(benchmark=benchmark, samples=gen_options.output,
                               data_dir=data_dir, meter=meter, workers=workers,
                               tasks=tuple(t.task_id for t in _tasks(gen_options)),

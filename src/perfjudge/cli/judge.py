@@ -119,7 +119,7 @@ def evaluate(
 
     if not as_json:
         warn_isolation()
-    pool = make_executor(executor, address)
+    pool = make_executor(executor, address, store)
     options = EvaluateOptions(benchmark=benchmark, samples=samples, data_dir=data_dir,
                               meter=meter, workers=workers, limit=limit, tasks=tuple(task),
                               output=output, store=store, references=not no_references,

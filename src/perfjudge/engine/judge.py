@@ -284,8 +284,8 @@ def check_solution(task: Task, code: str, *, meter: str | None = None,
         result, _ = _judge(task, code, tests, engine, limits, "correctness",
                            deadlines=found[0] if found else None,
                            rules=found[1] if found else None)
-    measured = bool(meter) and meters.get_meter(meter).measures  # type: ignore[arg-type]
-    if result.verdict == "passed" and measured:
+    measures = bool(meter) and meters.get_meter(meter).measures  # type: ignore[arg-type]
+    if result.verdict == "passed" and measures:
         m = meters.get_meter(meter)  # type: ignore[arg-type]
         try:
             perf = engine.performance_tests(task)
@@ -334,7 +334,7 @@ def check_solution(task: Task, code: str, *, meter: str | None = None,
                         f"loading the module cost {result.load_cost:.4g} {m.unit}, more than "
                         "half of the measured total: the solution works at import time "
                         "(charged, since every measured call loads the module)")
-    if measured and len(code.encode("utf-8", "surrogatepass")) > LARGE_SOURCE:
+    if meter and len(code.encode("utf-8", "surrogatepass")) > LARGE_SOURCE:
         result.warnings.append(
             f"the solution is {len(code) >> 10} KiB of source: literal data is built when it "
             "is compiled, outside every meter; check that it is not a table of answers")

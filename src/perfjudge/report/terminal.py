@@ -117,7 +117,7 @@ def print_summary(summary: dict[str, Any], console: Console | None = None) -> No
                   f"executed {summary.get('executed', '?')}, reused from the store "
                   f"{summary.get('reused', '?')}; run {summary.get('run_id', '?')}")
     meter = summary["meter"]
-    if meter.get("portability"):
+    if meter.get("portability") and meter["name"] != "none":
         console.print(f"{meter['name']} costs compare across {meter['portability']}"
                       + (f"; counted under {meter['runtime']['interpreter']}"
                          if meter.get("runtime") else ""))

@@ -16,7 +16,11 @@ from perfjudge.scoring import metrics
 def compare_summaries(a: dict[str, Any], b: dict[str, Any], metric: str | None = None,
                       n_resamples: int = 2000, name_a: str = "A",
                       name_b: str = "B") -> dict[str, Any]:
-    """Two run summaries (`records.run`), side by side where their costs are comparable."""
+    """Two run summaries (`records.run`), side by side where their costs are comparable.
+    A pass@k metric compares across meters (correctness does not depend on one)."""
+    chosen = metric or a["benchmark"]["native_metric"]
+    if chosen.startswith("pass@"):
+        return _compare(a, b, metric, n_resamples, name_a, name_b, [])
     if a["meter"]["name"] != b["meter"]["name"]:
         raise IncomparableRuns(f"the runs used different meters ({a['meter']['name']} vs "
                                f"{b['meter']['name']}): their costs are not comparable")
@@ -34,6 +38,11 @@ def compare_summaries(a: dict[str, Any], b: dict[str, Any], metric: str | None =
         warnings.append(f"hardware instruction counts from different CPUs ({_cpu(a['machine'])}"
                         f" vs {_cpu(b['machine'])}) can differ where the C library picks code "
                         "by CPU features; valgrind counts do not")
+    return _compare(a, b, metric, n_resamples, name_a, name_b, warnings)
+
+
+def _compare(a: dict[str, Any], b: dict[str, Any], metric: str | None, n_resamples: int,
+             name_a: str, name_b: str, warnings: list[str]) -> dict[str, Any]:
     asked = metric
     metric = metric or a["benchmark"]["native_metric"]
     va = {t["task_id"]: t["scores"].get(metric) for t in a["tasks"]}
