@@ -71,6 +71,10 @@ def seconds(value: float | None) -> str:
     return "-" if value is None else f"{value * 1e3:,.1f} ms" if value < 1 else f"{value:.2f} s"
 
 
+def _count(value: int | None) -> str:
+    return "-" if value is None else f"{value:,}"
+
+
 def generation_table(gen: dict[str, Any]) -> Table | None:
     """What generating the samples cost (`scoring.generation`), or None if nothing said."""
     if not gen:
@@ -90,9 +94,8 @@ def generation_table(gen: dict[str, Any]) -> Table | None:
     tok = gen.get("tokens") or {}
     ttft, tpot, lat = (gen.get(k) or {} for k in ("ttft_s", "tpot_s", "latency_s"))
     cost = gen.get("cost_usd") or {}
-    count = lambda v: "-" if v is None else f"{v:,}"  # noqa: E731
-    table.add_row(count(tok.get("prompt")), count(tok.get("completion")),
-                  count(tok.get("reasoning")),
+    table.add_row(_count(tok.get("prompt")), _count(tok.get("completion")),
+                  _count(tok.get("reasoning")),
                   f"{seconds(ttft.get('median'))} / {seconds(ttft.get('p90'))}",
                   seconds(tpot.get("median")),
                   f"{seconds(lat.get('median'))} / {seconds(lat.get('p90'))}",
@@ -211,8 +214,7 @@ def print_comparison(result: dict[str, Any], console: Console | None = None) -> 
             table.add_column(col, justify="left" if col == "figure" else "right")
         for row in result["generation"]:
             show = usd if row["figure"].startswith("$") else (
-                seconds if "(s)" in row["figure"] else (lambda v: "-" if v is None
-                                                        else f"{v:,.0f}"))
+                seconds if "(s)" in row["figure"] else _count)
             table.add_row(row["figure"], show(row["a"]), show(row["b"]),
                           "-" if row["ratio"] is None else f"{row['ratio']:.2f}x")
         console.print(table)
