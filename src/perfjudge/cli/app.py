@@ -9,6 +9,8 @@ from the class of the error (`perfjudge.errors`), never from a guess at a builti
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
@@ -35,6 +37,31 @@ MeterOpt = typer.Option(None, "--meter", "-m",
                         help="valgrind | instructions | cpu_time | wall_time | peak_memory | "
                              "none (correctness only: the default for pass@k benchmarks); "
                              "`perfjudge meters` says which work here.")
+
+
+@contextmanager
+def stage_progress(quiet: bool) -> Iterator[Callable[[str, int, int], None]]:
+    """Progress bars on stderr, one per pipeline stage (``update(stage, done, total)``, as
+    the pipeline reports them); none when ``quiet`` or stderr is not a terminal."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err,
+                  disable=quiet or not err.is_terminal) as progress:
+        bars: dict[str, int] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in bars:
+                bars[stage] = progress.add_task(stage, total=total)
+            progress.update(bars[stage], completed=done, total=total)
+
+        yield update
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> None:

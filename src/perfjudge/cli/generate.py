@@ -216,8 +216,8 @@ def run(
     Both stages resume: samples already in OUTPUT/samples.jsonl are not asked for again,
     checks already in the store are not run again. Exit code 0 on a complete run, 1 when
     some generation requests failed (the rest is evaluated), 2, 3 and 130 as `generate`."""
+    from perfjudge.cli.judge import run_evaluation
     from perfjudge.pipeline import EvaluateOptions
-    from perfjudge.pipeline import evaluate as run_evaluate
     from perfjudge.report.terminal import print_summary
 
     args = dict(locals())
@@ -235,23 +235,7 @@ def run(
                               tasks=tuple(t.task_id for t in _tasks(gen_options)),
                               output=output, store=store, references=not no_references,
                               executor=pool)
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=err,
-                  disable=as_json or not err.is_terminal) as progress:
-        bars: dict[str, int] = {}
-
-        def update(stage: str, done: int, total: int) -> None:
-            if stage not in bars:
-                bars[stage] = progress.add_task(stage, total=total)
-            progress.update(bars[stage], completed=done, total=total)
-
-        try:
-            report = run_evaluate(options, progress=update)
-        except PerfjudgeError as exc:
-            fail_with(exc)
-        finally:
-            if pool is not None:
-                pool.close()
+    report = run_evaluation(options, pool, as_json)
     if as_json:
         print(json.dumps({**report.summary, "generation_run": _report_json(gen)},
                          default=str))

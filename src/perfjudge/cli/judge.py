@@ -10,13 +10,6 @@ from typing import Optional
 
 import typer
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
 from perfjudge.cli.app import (
     AddressOpt,
@@ -26,11 +19,11 @@ from perfjudge.cli.app import (
     MeterOpt,
     app,
     console,
-    err,
     fail,
     fail_with,
     load_task,
     make_executor,
+    stage_progress,
     warn_isolation,
 )
 from perfjudge.errors import EXIT_ENVIRONMENT, PerfjudgeError
@@ -114,7 +107,6 @@ def evaluate(
     Results are cached in the store: a second run reuses them, an interrupted run resumes.
     Writes OUTPUT/summary.json (schema perfjudge.run/2) and OUTPUT/results.jsonl."""
     from perfjudge.pipeline import EvaluateOptions
-    from perfjudge.pipeline import evaluate as run_evaluate
     from perfjudge.report.terminal import print_summary
 
     if not as_json:
@@ -124,18 +116,22 @@ def evaluate(
                               meter=meter, workers=workers, limit=limit, tasks=tuple(task),
                               output=output, store=store, references=not no_references,
                               executor=pool)
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=err, transient=False,
-                  disable=as_json or not err.is_terminal) as progress:
-        bars: dict[str, int] = {}
+    report = run_evaluation(options, pool, as_json)
+    if as_json:
+        print(json.dumps(report.summary, default=str))
+    else:
+        print_summary(report.summary, console)
+        console.print(f"wrote {report.output_dir}/summary.json and results.jsonl")
 
-        def update(stage: str, done: int, total: int) -> None:
-            if stage not in bars:
-                bars[stage] = progress.add_task(stage, total=total)
-            progress.update(bars[stage], completed=done, total=total)
 
+def run_evaluation(options, pool, quiet: bool):
+    """`pipeline.evaluate` with progress bars and the CLI's error mapping; closes ``pool``
+    (an executor `make_executor` built) whatever happens. Shared by `evaluate` and `run`."""
+    from perfjudge.pipeline import evaluate as run_evaluate
+
+    with stage_progress(quiet) as update:
         try:
-            report = run_evaluate(options, progress=update)
+            return run_evaluate(options, progress=update)
         except PerfjudgeError as exc:
             fail_with(exc)
         except OSError as exc:  # the output directory or the store cannot be written
@@ -143,11 +139,6 @@ def evaluate(
         finally:
             if pool is not None:
                 pool.close()
-    if as_json:
-        print(json.dumps(report.summary, default=str))
-    else:
-        print_summary(report.summary, console)
-        console.print(f"wrote {report.output_dir}/summary.json and results.jsonl")
 
 
 @app.command()
@@ -160,15 +151,7 @@ def validate(benchmark: str = BenchmarkOpt, data_dir: Optional[Path] = DataDirOp
     Exit code 0 if all pass, 1 if any does not (each is listed with the reason)."""
     from perfjudge.pipeline import validate_references
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=err, disable=as_json or not err.is_terminal) as bar:
-        ids: dict[str, int] = {}
-
-        def update(stage: str, done: int, total: int) -> None:
-            if stage not in ids:
-                ids[stage] = bar.add_task(stage, total=total)
-            bar.update(ids[stage], completed=done)
-
+    with stage_progress(as_json) as update:
         try:
             rows = validate_references(benchmark, data_dir, workers, limit, progress=update)
         except PerfjudgeError as exc:

@@ -49,6 +49,21 @@ class _FirstToken:
         return None
 
 
+def render_prompt(tokenizer: Any, prompt: Prompt) -> tuple[str, str]:
+    """(the text fed to a local model, the primed part of its answer): the tokenizer's chat
+    template with the assistant turn begun by the response prefix (EvalPlus's
+    ``make_raw_chat_prompt``), the raw task prompt when the tokenizer has no template, the
+    text itself for a completion prompt. Shared by the ``hf`` and ``vllm`` backends."""
+    if not prompt.chat:
+        return prompt.text or "", ""
+    if not getattr(tokenizer, "chat_template", None):
+        return prompt.messages[-1]["content"], ""
+    primed = prompt.response_prefix or ""
+    messages = [*prompt.messages, {"role": "assistant", "content": primed + _SPLITTER}]
+    text = tokenizer.apply_chat_template(messages, tokenize=False)
+    return text.split(_SPLITTER)[0], primed
+
+
 class HFBackend:
     name = "hf"
 
@@ -66,7 +81,7 @@ class HFBackend:
         try:
             self.tokenizer = transformers.AutoTokenizer.from_pretrained(model)
             self.lm = transformers.AutoModelForCausalLM.from_pretrained(
-                model, dtype=dtype if dtype != "auto" else "auto").to(self.device)
+                model, dtype=dtype).to(self.device)
         except (OSError, ValueError) as exc:
             raise Unavailable(f"cannot load Hugging Face model {model!r}: {exc}") from None
         self.lm.eval()
@@ -85,14 +100,7 @@ class HFBackend:
 
     def render(self, prompt: Prompt) -> tuple[str, str]:
         """(the text fed to the model, the primed part of the answer)."""
-        if not prompt.chat:
-            return prompt.text or "", ""
-        if not self.template_sha256:
-            return prompt.messages[-1]["content"], ""
-        primed = prompt.response_prefix or ""
-        messages = [*prompt.messages, {"role": "assistant", "content": primed + _SPLITTER}]
-        text = self.tokenizer.apply_chat_template(messages, tokenize=False)
-        return text.split(_SPLITTER)[0], primed
+        return render_prompt(self.tokenizer, prompt)
 
     def generate(self, requests: Sequence[GenerationRequest]
                  ) -> Iterator[tuple[GenerationRequest, Outcome]]:
@@ -153,4 +161,4 @@ class HFBackend:
         return None
 
 
-__all__ = ["HFBackend"]
+__all__ = ["HFBackend", "render_prompt"]

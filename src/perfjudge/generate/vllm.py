@@ -23,7 +23,7 @@ from perfjudge.generate.backends import (
     GenerationRequest,
     Outcome,
 )
-from perfjudge.generate.hf import _SPLITTER
+from perfjudge.generate.hf import render_prompt
 
 
 class VLLMBackend:
@@ -52,16 +52,7 @@ class VLLMBackend:
                 "template": "tokenizer chat template", "vllm": self._vllm.__version__}
 
     def _render(self, request: GenerationRequest) -> tuple[str, str]:
-        prompt = request.prompt
-        if not prompt.chat:
-            return prompt.text or "", ""
-        if not getattr(self.tokenizer, "chat_template", None):
-            return prompt.messages[-1]["content"], ""
-        primed = prompt.response_prefix or ""
-        text = self.tokenizer.apply_chat_template(
-            [*prompt.messages, {"role": "assistant", "content": primed + _SPLITTER}],
-            tokenize=False)
-        return text.split(_SPLITTER)[0], primed
+        return render_prompt(self.tokenizer, request.prompt)
 
     def generate(self, requests: Sequence[GenerationRequest]
                  ) -> Iterator[tuple[GenerationRequest, Outcome]]:

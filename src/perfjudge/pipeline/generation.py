@@ -139,7 +139,7 @@ def generate(options: GenerateOptions, progress: Progress | None = None) -> Gene
     output = options.output
     try:
         meta = _meta(options, backend, prompts)
-        _check_settings(output, meta)
+        old_meta = _check_settings(output, meta)
         existing, dropped = read_existing(output, backend.model)
         backend.check()
         wanted = [(t.task_id, k) for t in tasks for k in range(options.n)]
@@ -147,14 +147,9 @@ def generate(options: GenerateOptions, progress: Progress | None = None) -> Gene
         todo = [GenerationRequest(prompts[task_id], k, options.params)
                 for task_id, k in wanted if (task_id, k) not in existing]
         output.parent.mkdir(parents=True, exist_ok=True)
-        meta_path = side_file(output, ".meta.json")
-        if meta_path.exists():  # keep the prompts of tasks an earlier run asked for
-            try:
-                meta["prompts"] = {**json.loads(meta_path.read_text()).get("prompts", {}),
-                                   **meta["prompts"]}
-            except ValueError:
-                pass
-        meta_path.write_text(json.dumps(meta, indent=2))
+        # keep the prompts of tasks an earlier run asked for
+        meta["prompts"] = {**old_meta.get("prompts", {}), **meta["prompts"]}
+        side_file(output, ".meta.json").write_text(json.dumps(meta, indent=2))
         errors_path = side_file(output, ".errors.jsonl")
         errors_path.write_text("")
         prices = PriceTable.load(options.prices)
@@ -170,6 +165,7 @@ def generate(options: GenerateOptions, progress: Progress | None = None) -> Gene
                     outcome = _priced(outcome, prices, options.price)
                     line = sample_line(by_id[request.task_id], request, outcome)
                     os.write(fd, (json.dumps(line) + "\n").encode())
+                    existing.setdefault((request.task_id, request.sample_index), line)
                     generated += 1
                     stats.add(outcome)
                 elif outcome.kind == "unauthorized":
@@ -190,8 +186,7 @@ def generate(options: GenerateOptions, progress: Progress | None = None) -> Gene
     finally:
         if options.backend_instance is None:
             backend.close()
-    lines, _ = read_existing(output, backend.model)
-    chosen = [lines[pair] for pair in wanted if pair in lines]
+    chosen = [existing[pair] for pair in wanted if pair in existing]
     return GenerationReport(output, len(wanted), there, generated, failures, dropped,
                             generation_summary(chosen), time.perf_counter() - started)
 
@@ -272,14 +267,16 @@ def _meta(options: GenerateOptions, backend: ModelBackend, prompts: dict[str, Pr
             "prompts": {task_id: p.to_dict() for task_id, p in prompts.items()}}
 
 
-def _check_settings(output: Path, meta: dict[str, Any]) -> None:
+def _check_settings(output: Path, meta: dict[str, Any]) -> dict[str, Any]:
+    """The meta file an earlier run left ({} if none or unreadable), once it is known to
+    have the same settings as this run's ``meta``."""
     path = side_file(output, ".meta.json")
     if not path.exists():
-        return
+        return {}
     try:
         old = json.loads(path.read_text())
     except ValueError:
-        return
+        return {}
     for what in ("benchmark", "settings"):
         if old.get(what) != meta[what]:
             raise UsageError(f"{output} was generated with other settings ({what}: "
@@ -297,6 +294,7 @@ def _check_settings(output: Path, meta: dict[str, Any]) -> None:
         raise UsageError(f"{output} was generated from other prompts for {len(changed)} "
                          f"task(s) ({', '.join(changed[:3])}): this perfjudge or benchmark "
                          "version builds them differently; write to another --output")
+    return old
 
 
 def _build_backend(options: GenerateOptions) -> ModelBackend:

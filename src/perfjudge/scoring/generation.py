@@ -84,7 +84,7 @@ def generation_summary(entries: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     base = generation_totals(entries)
     if not base:
         return {}
-    reporting = [(e, fields_of(e)) for e in entries if fields_of(e)]
+    reporting = [(e, f) for e in entries if (f := fields_of(e))]
     tokens: dict[str, int | None] = {}
     for label, name in TOKEN_FIELDS.items():
         values = [_number(f.get(name)) for _, f in reporting]
