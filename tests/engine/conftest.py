@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from perfjudge.engine import sandbox
+from perfjudge.engine import sandbox, slots
 
 
 @pytest.fixture(scope="module")
@@ -28,3 +28,15 @@ def run_tmp(request, tmp_path_factory):
     finally:
         tempfile.tempdir = saved
         shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(params=["warm", "cold"])
+def sandbox_path(request, monkeypatch):
+    """Run a test on both sandbox paths: this process's warm slots (`engine.slots`), and a
+    fresh sandbox per job. Pool workers forked or spawned by the test inherit the choice."""
+    monkeypatch.setenv("PERFJUDGE_WARM", "1" if request.param == "warm" else "0")
+    before = {id(s): s.jobs for s in slots.POOL}
+    yield request.param
+    if request.param == "cold":
+        after = {id(s): s.jobs for s in slots.POOL}
+        assert all(before.get(k) == v for k, v in after.items()), "a cold test used a warm slot"

@@ -1,5 +1,6 @@
 """Host-side checks shared by the hostile and cost-integrity suites: no process a run started
-may survive it, and no run directory may stay behind."""
+may survive it, and no run directory may stay behind. A warm slot (`engine.slots`) is the
+judge's own: its bubblewrap and pid 1 and its record directory may stay, nothing else."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import re
 import time
 from pathlib import Path
 
-from perfjudge.engine import sandbox
+from perfjudge.engine import sandbox, slots
 
 SANDBOX_UID = sandbox.SANDBOX_UID
 
@@ -35,14 +36,26 @@ def sandbox_processes() -> list[tuple[int, int, str]]:
     return found
 
 
+def kept_slots() -> tuple[set[int], set[Path]]:
+    """This process's warm slots: their own processes and run directories."""
+    pids: set[int] = set()
+    dirs: set[Path] = set()
+    for slot in slots.POOL:
+        pids |= slot.base_pids
+        if slot.run_dir is not None:
+            dirs.add(slot.run_dir.path)
+    return pids, dirs
+
+
 def stray_processes(baseline: set, owners: set[int], exclude: tuple[int, ...] = ()) -> list:
     """Processes left by *our* runs: in a cgroup made by one of ``owners`` (this process or
     our pool workers), or of the sandbox uid outside any perfjudge cgroup (an escapee)."""
     owner_ids = {str(o) for o in owners}
     strays = []
+    slot_pids, _ = kept_slots()
     for proc in sandbox_processes():
         pid, uid, owner = proc
-        if proc in baseline or pid in exclude:
+        if proc in baseline or pid in exclude or pid in slot_pids:
             continue
         if owner and owner not in owner_ids:
             continue  # another session's sandbox
@@ -60,5 +73,6 @@ def assert_host_clean(baseline: set, run_tmp: Path, owners: set[int] | None = No
             break
         time.sleep(0.05)
     assert not strays, f"processes left behind: {strays}"
-    leftovers = list(run_tmp.glob("perfjudge-run-*"))
+    _, slot_dirs = kept_slots()
+    leftovers = [p for p in run_tmp.glob("perfjudge-run-*") if p not in slot_dirs]
     assert not leftovers, f"run directories left behind: {leftovers}"

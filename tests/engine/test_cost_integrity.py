@@ -36,9 +36,9 @@ HERE = Path(__file__).parent / "integrity"
 TWINS = HERE / "twins"
 ATTACKS = sorted(p.stem for p in HERE.glob("*.py"))
 
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.usefixtures("sandbox_path"), pytest.mark.skipif(
     os.geteuid() != 0 or sandbox.probe().bwrap is None or not sandbox.probe().cgroups,
-    reason="the cost-integrity suite needs root, bubblewrap and a writable cgroup")
+    reason="the cost-integrity suite needs root, bubblewrap and a writable cgroup")]
 
 PRIMES = (TWINS / "primes.py").read_text()
 PRIMES_PROGRAM = (TWINS / "primes_program.py").read_text()

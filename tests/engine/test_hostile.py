@@ -48,9 +48,9 @@ BASE_LIMITS = dict(test_seconds=2.0, wall_seconds=60.0, memory_bytes=256 << 20,
                    max_processes=32, max_output_bytes=1 << 20)
 METERED = {"patched_timers": "cpu_time", "hidden_child_work": "cpu_time"}
 
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.usefixtures("sandbox_path"), pytest.mark.skipif(
     os.geteuid() != 0 or sandbox.probe().bwrap is None or not sandbox.probe().cgroups,
-    reason="the hostile suite needs root, bubblewrap and a writable cgroup")
+    reason="the hostile suite needs root, bubblewrap and a writable cgroup")]
 
 
 # ----------------------------------------------------------------------------- fixtures

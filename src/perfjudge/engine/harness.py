@@ -205,7 +205,7 @@ def _preload(names):
 def _forget_sandbox_environment():
     """Programs a child might run must not load the sandbox library again."""
     for name in ("LD_PRELOAD", "PJ_CHILD_POLICY", "PJ_TMPFS_BYTES", "PJ_TMPFS_INODES",
-                 "PJ_CHILD_NAMESPACES", "PJ_SANDBOX_ACTIVE"):
+                 "PJ_CHILD_NAMESPACES", "PJ_SANDBOX_ACTIVE", "PJ_SLOT"):
         os.environ.pop(name, None)
 
 
@@ -231,8 +231,9 @@ def _child_common(close_fds, policy_signals=True):
 
 
 def _reap_others():
-    """As pid 1 of the sandbox's pid namespace, kill whatever a child left (daemons)."""
-    if os.getpid() != 1:
+    """As pid 1 of the sandbox's pid namespace, or a warm slot's zygote (kill(-1) spares pid
+    1 and the caller), kill whatever a child left (daemons)."""
+    if os.getpid() != 1 and not _IN_SLOT:
         return  # no pid namespace: the parent kills the run's cgroup instead
     try:
         os.kill(-1, 9)
@@ -292,16 +293,27 @@ def main(argv):
     sample_fds = tuple(int(a) for a in argv[3:5])
     _set_signals(_ignore)
     report = _Channel(report_fd, control_fd)
-    job = _read_job(control_fd)
-    if job is None:
-        _os_exit(2)
-    sys.setrecursionlimit(int(job.get("recursion_limit", 100_000)))
+    slot = os.environ.pop("PJ_SLOT", None) == "1"
+    job = None
+    if not slot:
+        job = _read_job(control_fd)
+        if job is None:
+            _os_exit(2)
     if os.environ.get("PJ_CHILD_POLICY") and os.environ.get("PJ_SANDBOX_ACTIVE") != "1":
         report.send({"e": "harness_error", "type": "SandboxError",
                      "message": "the sandbox library is not active in this interpreter "
                                 "(LD_PRELOAD ignored, or PySys_AddAuditHook missing)"})
         report.send({"e": "end"})
         _os_exit(0)
+    if slot:
+        _serve_slot(report, control_fd, sample_fds)
+    else:
+        _run_job(job, report, control_fd, sample_fds)
+    _os_exit(0)
+
+
+def _run_job(job, report, control_fd, sample_fds):
+    sys.setrecursionlimit(int(job.get("recursion_limit", 100_000)))
     report.send({"e": "hello", "pid": os.getpid()})
     _preload(job.get("preload", ()))
     namespaces = os.environ.get("PJ_CHILD_NAMESPACES", "1") != "0"
@@ -316,7 +328,35 @@ def main(argv):
         name, message = _describe(exc)
         report.send({"e": "harness_error", "type": name, "message": message})
     report.send({"e": "end"})
-    _os_exit(0)
+
+
+_IN_SLOT = False
+"""True in a job's zygote forked by a warm slot (not pid 1, but the only process left in the
+pid namespace besides pid 1 once its children are gone)."""
+
+
+def _serve_slot(report, control_fd, sample_fds):
+    """A warm slot: pid 1 of a long-lived sandbox that forks a fresh zygote per job. The loop
+    is `sandbox_child.c`'s (``pj_serve_slot``), entered through an audit event, so this
+    process runs no Python between jobs and every zygote starts from the same interpreter
+    state. Returns only in a job's zygote, which then runs the job as a cold sandbox's
+    zygote would (it is not a sample's child: no namespaces, no filter)."""
+    global _IN_SLOT
+    policy = os.environ.pop("PJ_CHILD_POLICY", None)
+    gc.collect()
+    gc.freeze()
+    sys.audit("perfjudge.slot", report.result_fd, control_fd, sample_fds[1])
+    if os.getpid() == 1:
+        report.send({"e": "harness_error", "type": "SandboxError",
+                     "message": "the sandbox library could not start the warm slot"})
+        report.send({"e": "end"})
+        return
+    _IN_SLOT = True
+    if policy is not None:
+        os.environ["PJ_CHILD_POLICY"] = policy
+    job = _read_job(control_fd)
+    if job is not None:
+        _run_job(job, report, control_fd, sample_fds)
 
 
 def _ignore(signum, frame):

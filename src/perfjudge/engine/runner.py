@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Literal
 
 from perfjudge import meters
-from perfjudge.engine import sandbox, wire
+from perfjudge.engine import sandbox, slots, wire
 from perfjudge.engine.languages import get_language
 from perfjudge.engine.sandbox import Capabilities, Limits, RunDir, RunGroup
 
@@ -173,25 +173,34 @@ def _frame(message: dict) -> bytes:
     return len(data).to_bytes(4, "big") + data
 
 
+def job_frame(job: dict) -> bytes:
+    """What the zygote reads first. A measured job's inputs go to it one call at a time
+    (`_Driver._next_input`)."""
+    measure = job["mode"] == "measure"
+    return _frame({k: v for k, v in job.items() if not (measure and k == "inputs")})
+
+
 class _Launch:
     """The pipes and process of one sandbox launch."""
 
-    def __init__(self, caps: Capabilities, limits: Limits, job: dict, *, valgrind: bool,
-                 run_dir: RunDir | None, group: RunGroup, namespaces: bool):
+    def __init__(self, caps: Capabilities, limits: Limits, job: dict | None, *, valgrind: bool,
+                 run_dir: RunDir | None, group: RunGroup, namespaces: bool,
+                 language: str = "python"):
+        """``job`` None: a warm slot (`Slot`) for ``language``, which takes its jobs later."""
         hdir = sandbox.harness_dir()
         in_sandbox = caps.bwrap is not None
         inside = "/harness" if in_sandbox else str(hdir)
         self.report_r, report_w = os.pipe()
         control_r, self.control_w = os.pipe()
-        measure = job["mode"] == "measure"
+        measure = job is not None and job["mode"] == "measure"
         fds = [report_w, control_r]
         self.sample_r = self.sample_ctl_w = None
         if not measure:
             self.sample_r, sample_w = os.pipe()
             sample_ctl_r, self.sample_ctl_w = os.pipe()
             fds += [sample_w, sample_ctl_r]
-        language = get_language(job.get("language", "python"))
-        inner = language.harness_command(caps.python, f"{inside}/harness.py", fds)
+        runtime = get_language(job.get("language", "python") if job is not None else language)
+        inner = runtime.harness_command(caps.python, f"{inside}/harness.py", fds)
         if valgrind:
             assert run_dir is not None
             records = "/cg" if in_sandbox else str(run_dir.records)
@@ -201,9 +210,10 @@ class _Launch:
                      *inner]
         env = sandbox.child_environment(limits, namespaces)
         env["LD_PRELOAD"] = f"{inside}/libpjsandbox.so"
+        if job is None:
+            env["PJ_SLOT"] = "1"
         cmd = sandbox.wrap_command(caps, inner, hdir, env, run_dir, tmp_bytes=limits.scratch_bytes)
-        # A measured job's inputs go to the zygote one call at a time (`_Driver._next_input`).
-        self.job_bytes = _frame({k: v for k, v in job.items() if not (measure and k == "inputs")})
+        self.job_bytes = job_frame(job) if job is not None else b""
         self.proc = subprocess.Popen(
             cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             pass_fds=tuple(fds), env={"PATH": "/usr/bin:/bin"} if in_sandbox else env,
@@ -290,8 +300,14 @@ class RecordWatch:
 def run_harness(job: dict, *, limits: Limits, caps: Capabilities | None = None,
                 valgrind: bool = False, measure: bool = False, counter: bool = False,
                 cpu: int | None = None, deadlines: list[float] | None = None,
-                namespaces: bool = True) -> HarnessRun:
-    """Launch the harness on ``job`` in a fresh sandbox and collect its events and costs.
+                namespaces: bool = True, warm: bool | None = None) -> HarnessRun:
+    """Run the harness on ``job`` in a sandbox and collect its events and costs.
+
+    Where bubblewrap and cgroups are there and no hardware counter is asked for, the sandbox
+    is a `Slot`: this process's warm one when ``warm`` (default: `slots.enabled()`), else a
+    fresh one for this job alone (the cold path). Both give the same isolation and the same
+    figures (tests/engine compare them). Elsewhere the harness runs the job as the
+    sandbox's pid 1 directly.
 
     ``valgrind`` wraps the harness in callgrind: each measured child's instructions, from
     the moment it is forked (``--dump-before=PyOS_AfterFork_Child``) to its exit, land in
@@ -300,6 +316,18 @@ def run_harness(job: dict, *, limits: Limits, caps: Capabilities | None = None,
     ``counter`` a hardware instruction counter; ``deadlines`` are per-test CPU limits."""
     caps = caps or sandbox.probe()
     started = time.perf_counter()
+    job = dict(job)
+    job["recursion_limit"] = limits.recursion_limit
+    job["handshake"] = bool(measure or counter)
+    job["max_result_bytes"] = limits.max_result_bytes
+    job["announce_pid"] = valgrind  # valgrind writes a child's first record at its start
+    if caps.bwrap and caps.cgroups and not counter:
+        keep = slots.enabled() if warm is None else warm
+        slot = _slot_for(caps, limits, valgrind=valgrind, namespaces=namespaces, cpu=cpu,
+                         language=job.get("language", "python"), keep=keep)
+        if slot is not None:
+            return _run_in_slot(slot, job, limits, measure=measure, deadlines=deadlines,
+                                started=started, keep=keep)
     try:
         run_dir = RunDir.create() if valgrind else None
         if run_dir is not None:
@@ -316,11 +344,6 @@ def run_harness(job: dict, *, limits: Limits, caps: Capabilities | None = None,
     group = None
     launch = None
     run = HarnessRun(status="ok")
-    job = dict(job)
-    job["recursion_limit"] = limits.recursion_limit
-    job["handshake"] = bool(measure or counter)
-    job["max_result_bytes"] = limits.max_result_bytes
-    job["announce_pid"] = valgrind  # valgrind writes a child's first record at its start
     try:
         group = RunGroup(caps, limits, cpu=cpu)
         launch = _Launch(caps, limits, job, valgrind=valgrind, run_dir=run_dir, group=group,
@@ -345,21 +368,224 @@ def run_harness(job: dict, *, limits: Limits, caps: Capabilities | None = None,
         if run.exit_code is None:
             run.exit_code = _signal_code(launch.proc.returncode)
         if group.active:
-            try:
-                if run.status in ("crashed", "ok", "protocol_error", "sandbox_error") \
-                        and group.oom_killed():
-                    run.status, run.detail = "memory_limit", (
-                        f"memory limit of {limits.memory_bytes >> 20} MiB exceeded")
-                run.peak_bytes = group.memory_peak()
-                if run.status in ("crashed", "protocol_error") and group.pids_hit_limit():
-                    run.detail += f" (process limit of {limits.max_processes} reached)"
-            except OSError:
-                pass
+            _finish_memory(run, group, limits)
         group.close()
         if watch is not None:
             watch.close()
         if run_dir is not None:
             run_dir.remove()
+    return run
+
+
+def _finish_memory(run: HarnessRun, group: RunGroup, limits: Limits) -> None:
+    """Whether the run died of its memory or process limit, and its peak memory."""
+    try:
+        if run.status in ("crashed", "ok", "protocol_error", "sandbox_error") \
+                and group.oom_killed():
+            run.status, run.detail = "memory_limit", (
+                f"memory limit of {limits.memory_bytes >> 20} MiB exceeded")
+        run.peak_bytes = group.memory_peak()
+        if run.status in ("crashed", "protocol_error") and group.pids_hit_limit():
+            run.detail += f" (process limit of {limits.max_processes} reached)"
+    except OSError:
+        pass
+
+
+# ----------------------------------------------------------------------------- warm slots
+
+
+class SlotError(OSError):
+    """A warm slot did not start; the job then runs in a cold sandbox."""
+
+
+class Slot:
+    """One warm sandbox: bubblewrap, its cgroup and (valgrind) its record directory, with
+    `harness._serve_slot` as pid 1. A job is sent as ``j`` plus its frame; the slot forks a
+    zygote for it, and answers ``slot_ready`` when that zygote and everything it left are
+    gone. The parent keeps a slot only after a job that ended cleanly (`_run_in_slot`)."""
+
+    def __init__(self, caps: Capabilities, limits: Limits, *, valgrind: bool, namespaces: bool,
+                 cpu: int | None, language: str = "python"):
+        self.valgrind = valgrind
+        self.jobs = 0
+        self.base_pids: frozenset[int] = frozenset()
+        self.next_pid: int | None = None
+        self.zygote_records: list[Path] = []
+        self.run_dir: RunDir | None = None
+        self.watch: RecordWatch | None = None
+        self.group: RunGroup | None = None
+        self.launch: _Launch | None = None
+        try:
+            if valgrind:
+                self.run_dir = RunDir.create()
+                _create_record(self.run_dir, 1)
+                self.watch = RecordWatch(self.run_dir.records)
+            self.group = RunGroup(caps, limits, cpu=cpu)
+            self.launch = _Launch(caps, limits, None, valgrind=valgrind, run_dir=self.run_dir,
+                                  group=self.group, namespaces=namespaces, language=language)
+            for fd in self.read_fds:
+                os.set_blocking(fd, False)
+            self._await_ready(limits.test_seconds + 10.0)
+            self.base_pids = frozenset(self.group.pids())
+        except BaseException:
+            self.close()
+            raise
+
+    @property
+    def read_fds(self) -> list[int]:
+        launch = self.launch
+        assert launch is not None and launch.sample_r is not None
+        return [launch.report_r, launch.proc.stdout.fileno(), launch.proc.stderr.fileno(),
+                launch.sample_r]
+
+    def _await_ready(self, timeout: float) -> None:
+        launch = self.launch
+        assert launch is not None
+        reader = wire.FrameReader(1 << 20)
+        stderr = _Tail()
+        end = time.perf_counter() + timeout
+        poller = select.poll()
+        for fd in self.read_fds[:3]:
+            poller.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
+        while time.perf_counter() < end:
+            for fd, _ in poller.poll(max(1, int((end - time.perf_counter()) * 1000))):
+                try:
+                    chunk = os.read(fd, 1 << 16)
+                except BlockingIOError:
+                    continue
+                if not chunk:
+                    raise SlotError("the warm sandbox ended at start-up: "
+                                    + (launch_failure(stderr.value()) or "no message"))
+                if fd != launch.report_r:
+                    stderr.add(chunk)
+                    continue
+                frames = reader.feed(chunk)
+                if not frames:
+                    continue
+                event = wire.load_event(frames[0])
+                if event.get("e") != "slot_ready" or not isinstance(event.get("pid"), int) \
+                        or reader.pending or len(frames) > 1:
+                    raise SlotError(f"the warm sandbox did not start: {event.get('type', '')} "
+                                    f"{event.get('message', event.get('e'))}")
+                self.next_pid = event["pid"]
+                if self.run_dir is not None:
+                    # callgrind has opened pid 1's record: from now on nobody in the sandbox
+                    # may write it (it would outlive every job: a channel)
+                    (self.run_dir.records / "cg.out.1").chmod(0o644)
+                return
+        raise SlotError(f"the warm sandbox did not start within {timeout:.3g} s")
+
+    def begin_job(self) -> bytes:
+        """Ready the slot for a job; the bytes that start it. Under valgrind the job's
+        zygote needs record files for its pid (callgrind writes its first one at the
+        fork); they are deleted when it says hello (`forget_zygote_records`)."""
+        assert self.group is not None and self.next_pid is not None
+        self.jobs += 1
+        if self.run_dir is not None:
+            self.zygote_records = [_create_record(self.run_dir, self.next_pid, part)
+                                   for part in range(RECORD_PARTS)]
+        self.group.reset_peak()
+        return b"j"
+
+    def forget_zygote_records(self) -> None:
+        for path in self.zygote_records:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+        self.zygote_records = []
+
+    @property
+    def alive(self) -> bool:
+        return self.launch is not None and self.launch.proc.poll() is None
+
+    def close(self) -> None:
+        launch, self.launch = self.launch, None
+        if launch is not None:
+            # the slot's pid 1 reads EOF and ends (each fd is closed once: another thread may
+            # get the same number next)
+            control, launch.control_w = launch.control_w, None
+            try:
+                os.close(control)
+            except OSError:
+                pass
+            if self.group is not None:
+                _reap(launch.proc, self.group)
+            launch.close()
+        if self.group is not None:
+            self.group.close()
+            self.group = None
+        if self.watch is not None:
+            self.watch.close()
+            self.watch = None
+        if self.run_dir is not None:
+            self.run_dir.remove()
+            self.run_dir = None
+
+
+def _slot_for(caps: Capabilities, limits: Limits, *, valgrind: bool, namespaces: bool,
+              cpu: int | None, language: str, keep: bool) -> Slot | None:
+    """This process's warm slot for the sandbox these settings make, or (not ``keep``) a
+    fresh one; None when none could be started (the caller then starts the harness as pid 1
+    itself, whose failure says why). Only the limits the sandbox itself enforces tell slots
+    apart; per-test and wall limits are the parent's, per job."""
+    def start() -> Slot:
+        return Slot(caps, limits, valgrind=valgrind, namespaces=namespaces, cpu=cpu,
+                    language=language)
+
+    if not keep:
+        try:
+            return start()
+        except (OSError, sandbox.SandboxUnavailable, wire.WireError):
+            return None
+    try:
+        key = (str(sandbox.harness_dir()), str(sandbox.run_root()), language, caps.python,
+               caps.root, valgrind, namespaces, cpu, limits.memory_bytes,
+               limits.address_space_bytes, limits.max_processes, limits.max_open_files,
+               limits.max_file_bytes, limits.stack_bytes, limits.cpu_seconds,
+               limits.scratch_bytes, limits.scratch_inodes)
+        slot = slots.POOL.get(key, start)
+    except (OSError, sandbox.SandboxUnavailable, wire.WireError):
+        return None
+    if not slot.alive:
+        slots.POOL.discard(slot)
+        return None
+    return slot  # type: ignore[return-value]
+
+
+def _run_in_slot(slot: Slot, job: dict, limits: Limits, *, measure: bool,
+                 deadlines: list[float] | None, started: float, keep: bool) -> HarnessRun:
+    run = HarnessRun(status="ok")
+    assert slot.launch is not None and slot.group is not None
+    try:
+        start = slot.begin_job()
+    except OSError as exc:
+        slots.POOL.discard(slot) if keep else slot.close()
+        return HarnessRun("sandbox_error", f"could not prepare the warm sandbox: {exc}")
+    driver = _Driver(slot.launch, run, slot.group, limits, job, run_dir=slot.run_dir,
+                     measure=measure, counter=False, deadlines=deadlines, started=started,
+                     watch=slot.watch, slot=slot, start=start)
+    clean = False
+    try:
+        driver.drive()
+        clean = driver.slot_done and run.status == "ok"
+    finally:
+        driver.close_counters()
+        slot.forget_zygote_records()
+        if run.exit_code is None and driver.zygote_status is not None:
+            run.exit_code = os.waitstatus_to_exitcode(driver.zygote_status)
+        _finish_memory(run, slot.group, limits)
+        try:
+            worn = slot.group.oom_killed() or slot.group.pids_hit_limit()
+        except OSError:
+            worn = True
+        if not keep or not clean or worn or any(c.record_error or c.oom_killed
+                                                for c in run.calls):
+            proc = slot.launch.proc
+            slots.POOL.discard(slot) if keep else slot.close()
+            if run.exit_code is None:
+                run.exit_code = _signal_code(proc.returncode)
+        run.wall_seconds = time.perf_counter() - started
     return run
 
 
@@ -372,8 +598,12 @@ class _Driver:
     def __init__(self, launch: _Launch, run: HarnessRun, group: RunGroup, limits: Limits,
                  job: dict, *, run_dir: RunDir | None, measure: bool, counter: bool,
                  deadlines: list[float] | None, started: float,
-                 watch: RecordWatch | None = None):
+                 watch: RecordWatch | None = None, slot: "Slot | None" = None,
+                 start: bytes = b""):
         self.launch, self.run, self.group, self.limits = launch, run, group, limits
+        self.slot = slot
+        self.slot_done = False
+        self.zygote_status: int | None = None
         self.job = job
         self.run_dir = run_dir
         self.watch = watch
@@ -389,7 +619,8 @@ class _Driver:
         self.counters: list[int] = []
         # Bytes for the sandbox's pipes, written only as the pipes take them: a sample that
         # never reads its go bytes must not block the parent (it used to, forever).
-        self.outbox: dict[int, bytearray] = {launch.control_w: bytearray(launch.job_bytes)}
+        first = job_frame(job) if slot is not None else launch.job_bytes
+        self.outbox: dict[int, bytearray] = {launch.control_w: bytearray(start + first)}
         if launch.sample_ctl_w is not None:
             self.outbox[launch.sample_ctl_w] = bytearray()
         self.next_call = 0
@@ -471,7 +702,7 @@ class _Driver:
         for fd in open_fds:
             poller.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
         watching: set[int] = set()
-        while open_fds and self.run.status == "ok":
+        while open_fds and self.run.status == "ok" and not self.slot_done:
             for fd, box in self.outbox.items():
                 if box and fd not in watching:
                     poller.register(fd, select.POLLOUT)
@@ -506,19 +737,18 @@ class _Driver:
                         self.outbox[fd].clear()
                     self._flush(fd)
                     continue
-                chunk = os.read(fd, 1 << 16)
-                if not chunk:
+                if not self._read(fd):
                     poller.unregister(fd)
                     open_fds.discard(fd)
-                    continue
-                if fd in self.outputs:
-                    self._output(fd, chunk)
-                elif fd == launch.report_r:
-                    self._frames(self.report, chunk, self._report_event)
-                else:
-                    self._frames(self.sample, chunk, self._sample_event, sample=True)
                 if self.run.status != "ok":
                     return
+                if self.slot_done:
+                    break
+        if self.slot_done:
+            # Every process of the job is gone: what they wrote is all in the pipes.
+            for fd in sorted(open_fds):
+                while self.run.status == "ok" and self._read(fd, drain=True):
+                    pass
         if self.run.status != "ok":
             return
         if not self.harness_ended:
@@ -536,6 +766,26 @@ class _Driver:
                            + (launch_failure(self.run.stderr) or "no message"))
             else:
                 self.run.status = "crashed"
+
+    def _read(self, fd: int, drain: bool = False) -> bool:
+        """Read and handle one chunk from ``fd``; False at its end (or, when draining, when
+        nothing is left)."""
+        try:
+            chunk = os.read(fd, 1 << 16)
+        except BlockingIOError:
+            return not drain
+        if not chunk:
+            return False
+        if fd in self.outputs:
+            self._output(fd, chunk)
+        elif fd == self.launch.report_r:
+            if drain:
+                self._fail("sandbox_error", "the warm sandbox reported after 'slot_ready'")
+                return False
+            self._frames(self.report, chunk, self._report_event)
+        else:
+            self._frames(self.sample, chunk, self._sample_event, sample=True)
+        return True
 
     def _timeout(self, detail: str) -> None:
         self._fail("timeout", detail)
@@ -592,10 +842,27 @@ class _Driver:
     def _report_event(self, event: dict) -> None:
         kind = event["e"]
         self._reset_step()
+        if kind == "slot_ready" and self.slot is not None:
+            pid, status = event.get("pid"), event.get("status")
+            if not isinstance(pid, int) or not isinstance(status, int):
+                self._fail("sandbox_error", "the warm sandbox sent a malformed 'slot_ready'")
+                return
+            self.slot.next_pid, self.zygote_status = pid, status
+            self.slot_done = True
+            return
         if self.harness_ended:
             self._fail("sandbox_error", f"the harness sent {kind!r} after 'end'")
             return
-        if kind == "hello":
+        if kind == "hello" and self.slot is not None:
+            self.hello = True
+            if event.get("pid") != self.slot.next_pid:
+                self._fail("sandbox_error", f"the job's zygote got pid {event.get('pid')}, "
+                           f"not the announced {self.slot.next_pid}")
+                return
+            self.slot.forget_zygote_records()
+            if self.measure_mode:
+                self._next_input()
+        elif kind == "hello":
             self.hello = True
             if self.run_dir is not None:
                 # callgrind checked at start-up that it can write the zygote's record; from

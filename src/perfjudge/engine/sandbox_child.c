@@ -48,6 +48,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #if defined(__x86_64__)
@@ -271,15 +272,150 @@ static void pj_install_filter(int measure, pid_t self) {
 
 static void pj_child_after_fork(void) {
     if (pj_sandboxed) return; /* a grandchild lives in its parent's sandbox already */
-    pj_sandboxed = 1;
     const char *policy = getenv("PJ_CHILD_POLICY");
-    if (!policy) return; /* not forked by the harness zygote (e.g. a helper program) */
+    /* not forked by a zygote (a helper program, or a warm slot forking a job's zygote, which
+       must then sandbox its own children: so no mark is left before this check) */
+    if (!policy) return;
+    pj_sandboxed = 1;
     /* The zygote is non-dumpable; this child must own its /proc files to map its ids. */
     prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
     if (pj_env_number("PJ_CHILD_NAMESPACES", 1)) pj_private_dirs();
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) pj_fail("no_new_privs");
     pj_drop_capabilities();
     pj_install_filter(strcmp(policy, "measure") == 0, getpid());
+}
+
+/* ------------------------------------------------------------------ the warm slot */
+
+/* `harness._serve_slot` enters this loop through the audit event "perfjudge.slot" (pid 1 of
+   a warm sandbox, once). From then on that process runs no Python code, so its interpreter's
+   heap is the same at every fork and every job's zygote starts from an identical state:
+   instruction counts depend on the heap a process starts from (by ~2,000 instructions for a
+   trivial call), so a slot that ran Python between jobs would count each job differently.
+   Per job: report "slot_ready" with the pid the next zygote gets, wait for 'j', fork (as
+   os.fork does: PyOS_BeforeFork, PyOS_AfterFork_*), wait for the zygote, kill and reap
+   whatever it left (kill(-1) spares only pid 1), drop unread bytes on the control and sample
+   go channels, and report again with the zygote's wait status. */
+
+static int pj_slot_started = 0;
+
+static void pj_put_u32le(unsigned char *buf, size_t *at, unsigned long v) {
+    for (int i = 0; i < 4; i++) buf[(*at)++] = (unsigned char)((v >> (8 * i)) & 0xff);
+}
+
+static void pj_put_str(unsigned char *buf, size_t *at, const char *text) {
+    size_t n = strlen(text);
+    buf[(*at)++] = 'u';
+    pj_put_u32le(buf, at, n);
+    memcpy(buf + *at, text, n);
+    *at += n;
+}
+
+static void pj_put_int(unsigned char *buf, size_t *at, long value) {
+    buf[(*at)++] = 'i';
+    pj_put_u32le(buf, at, (unsigned long)(unsigned int)(int)value);
+}
+
+static void pj_write_all(int fd, const unsigned char *data, size_t n) {
+    while (n) {
+        ssize_t w = write(fd, data, n);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            _exit(0); /* the parent is gone */
+        }
+        data += w;
+        n -= (size_t)w;
+    }
+}
+
+/* The frame {"e": "slot_ready", "pid": next_pid, "status": status or None}, byte for byte
+   what the harness's marshal (version 2) writes. */
+static void pj_slot_ready(int fd, long next_pid, int have_status, int status) {
+    unsigned char buf[128];
+    size_t at = 4;
+    buf[at++] = '{';
+    pj_put_str(buf, &at, "e");
+    pj_put_str(buf, &at, "slot_ready");
+    pj_put_str(buf, &at, "pid");
+    pj_put_int(buf, &at, next_pid);
+    pj_put_str(buf, &at, "status");
+    if (have_status)
+        pj_put_int(buf, &at, status);
+    else
+        buf[at++] = 'N';
+    buf[at++] = '0';
+    size_t len = at - 4;
+    buf[0] = (unsigned char)(len >> 24);
+    buf[1] = (unsigned char)(len >> 16);
+    buf[2] = (unsigned char)(len >> 8);
+    buf[3] = (unsigned char)len;
+    pj_write_all(fd, buf, at);
+}
+
+static long pj_next_pid(void) {
+    char text[32];
+    int fd = open("/proc/sys/kernel/ns_last_pid", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ssize_t n = read(fd, text, sizeof text - 1);
+    close(fd);
+    if (n <= 0) return -1;
+    text[n] = 0;
+    return strtol(text, NULL, 10) + 1;
+}
+
+static void pj_drain(int fd) {
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0) return;
+    if (fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) return;
+    char buf[4096];
+    while (read(fd, buf, sizeof buf) > 0) {
+    }
+    fcntl(fd, F_SETFL, flags);
+}
+
+typedef void (*pj_void_fn)(void);
+typedef int (*pj_parse_fn)(void *, const char *, ...);
+
+/* Returns 0 in a job's zygote; -1, having forked nothing, if the interpreter lacks what it
+   needs (the harness then reports that the slot did not start). */
+static int pj_serve_slot(void *args) {
+    pj_parse_fn parse = (pj_parse_fn)dlsym(RTLD_DEFAULT, "PyArg_ParseTuple");
+    pj_void_fn before = (pj_void_fn)dlsym(RTLD_DEFAULT, "PyOS_BeforeFork");
+    pj_void_fn in_child = (pj_void_fn)dlsym(RTLD_DEFAULT, "PyOS_AfterFork_Child");
+    pj_void_fn in_parent = (pj_void_fn)dlsym(RTLD_DEFAULT, "PyOS_AfterFork_Parent");
+    int report_fd, control_fd, sample_go_fd;
+    if (!parse || !before || !in_child || !in_parent ||
+        !parse(args, "iii", &report_fd, &control_fd, &sample_go_fd))
+        return -1;
+    int have_status = 0, status = 0;
+    for (;;) {
+        pj_slot_ready(report_fd, pj_next_pid(), have_status, status);
+        char command = 0;
+        ssize_t n;
+        do n = read(control_fd, &command, 1);
+        while (n < 0 && errno == EINTR);
+        if (n != 1 || command != 'j') _exit(0); /* the parent closed the slot */
+        before();
+        pid_t pid = fork();
+        if (pid == 0) {
+            in_child();
+            return 0;
+        }
+        in_parent();
+        have_status = 1;
+        if (pid < 0) {
+            status = PJ_SETUP_FAILED << 8;
+            continue;
+        }
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
+        for (;;) { /* again after every reap: a fork may race the first kill */
+            kill(-1, SIGKILL);
+            if (waitpid(-1, NULL, 0) < 0 && errno == ECHILD) break;
+        }
+        pj_drain(control_fd);
+        pj_drain(sample_go_fd);
+    }
 }
 
 /* ------------------------------------------------------------------ the audit hook */
@@ -293,8 +429,12 @@ static const char *const pj_forbidden_events[] = {
 };
 
 static int pj_audit(const char *event, void *args, void *user_data) {
-    (void)args;
     (void)user_data;
+    if (!pj_armed && !pj_slot_started && getpid() == 1 && strcmp(event, "perfjudge.slot") == 0) {
+        pj_slot_started = 1;
+        pj_serve_slot(args);
+        return 0;
+    }
     if (!pj_armed) {
         if (strcmp(event, "perfjudge.arm") == 0) pj_armed = 1;
         return 0;

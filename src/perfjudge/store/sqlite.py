@@ -230,7 +230,18 @@ class Store:
 
     def _init_schema(self) -> None:
         conn = self._conn()
-        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+        for attempt in range(50):
+            if str(mode).lower() == "wal":
+                break
+            # switching the journal mode does not wait for a busy database: another
+            # process creating the same store at this moment holds it
+            try:
+                mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or attempt == 49:
+                    raise
+                time.sleep(0.02 * (attempt + 1))
         if str(mode).lower() != "wal":
             raise StoreError(f"{self.path}: could not enable WAL mode (got {mode!r}); "
                              "is it on a network filesystem?")
