@@ -12,12 +12,15 @@ Variants, from cheapest to the full engine:
   cgroup          RunGroup(...) + close                      (no process; mkdir/write/rmdir)
   bwrap           bwrap <perfjudge's args> python -I -S -c pass, as uid 65534
   full-stack      bwrap + uid drop + cgroup join + rlimits + the child library, -c pass
-  run_harness     runner.run_harness on a 1-test job (zygote + one sandboxed child)
+  run_harness     runner.run_harness on a 1-test job in a fresh sandbox (the cold path)
+  run_harness/w   the same in this process's warm slot (`engine.slots`): a fork, not a start
   check(given)    check_solution, 1 trivial test with its expected output in the task
   check(cached)   check_solution, 1 trivial test, expected output from the engine's warm cache
   check(cpu_time) check_solution with the cpu_time meter, 1 correctness + 1 performance test
+  (/w: the same through a warm slot)
 Then, from longer jobs: the cost of one more test inside a run, one more measured call
-(a fresh sandboxed child: setup, fork, exit), and the fixed cost of a valgrind check.
+(a fresh sandboxed child: setup, fork, exit), and the fixed cost of a valgrind check, cold
+and warm.
 
 Usage: .venv/bin/python perf/overhead.py [-n 50] [--save]
 """
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import marshal
+import os
 import subprocess
 import sys
 import tempfile
@@ -91,10 +95,12 @@ def build_variants(caps: sandbox.Capabilities, limits: Limits, tmp: Path):
         finally:
             group.close()
 
-    def run_harness():
-        run = runner.run_harness(_job([1]), limits=limits, caps=caps)
-        if run.status != "ok":
-            raise RuntimeError(f"run_harness: {run.status} {run.detail}")
+    def harness(warm):
+        def run_harness():
+            run = runner.run_harness(_job([1]), limits=limits, caps=caps, warm=warm)
+            if run.status != "ok":
+                raise RuntimeError(f"run_harness: {run.status} {run.detail}")
+        return run_harness
 
     engine = Engine(limits=limits, cache=Store(tmp / "cache.db"))
     given = Task("overhead", "trivial/given", "", "function", "f",
@@ -108,8 +114,9 @@ def build_variants(caps: sandbox.Capabilities, limits: Limits, tmp: Path):
     if not first.passed:
         raise RuntimeError(f"check_solution warm-up: {first.verdict} {first.detail}")
 
-    def check(task, meter=None):
+    def check(task, meter=None, warm=False):
         def run():
+            os.environ["PERFJUDGE_WARM"] = "1" if warm else "0"
             r = check_solution(task, TRIVIAL, engine=engine, meter=meter)
             if not r.passed:
                 raise RuntimeError(f"check_solution: {r.verdict} {r.detail}")
@@ -121,10 +128,15 @@ def build_variants(caps: sandbox.Capabilities, limits: Limits, tmp: Path):
         ("cgroup", "RunGroup create + close (no process)", cgroup),
         ("bwrap", "bwrap + uid 65534, python -c pass", bwrap),
         ("full-stack", "bwrap + uid + cgroup + rlimits + lib, -c pass", full_stack),
-        ("run_harness", "runner.run_harness, 1-test job", run_harness),
+        ("run_harness", "runner.run_harness, 1-test job", harness(False)),
         ("check(given)", "check_solution, expected in task", check(given)),
         ("check(cached)", "check_solution, expected from cache", check(cached)),
         ("check(cpu_time)", "check_solution -m cpu_time, 1+1 tests", check(timed, "cpu_time")),
+        ("run_harness/w", "run_harness in a warm slot", harness(True)),
+        ("check(given)/w", "check(given) through a warm slot", check(given, warm=True)),
+        ("check(cached)/w", "check(cached) through a warm slot", check(cached, warm=True)),
+        ("check(cpu_time)/w", "check(cpu_time) through a warm slot",
+         check(timed, "cpu_time", warm=True)),
     ]
     return variants, engine, timed
 
@@ -174,14 +186,16 @@ def main(argv: list[str]) -> int:
                 elapsed = time.perf_counter() - start
                 if round_ >= args.warmup:
                     times[name].append(elapsed)
-        valgrind = []
+        valgrind: dict[str, list[float]] = {"cold": [], "warm": []}
         for _ in range(max(3, args.runs // 10)):
-            start = time.perf_counter()
-            r = check_solution(timed, TRIVIAL, engine=engine, meter="valgrind")
-            valgrind.append(time.perf_counter() - start)
-            if not r.passed:
-                raise RuntimeError(f"valgrind check: {r.verdict} {r.detail}")
-
+            for path in ("cold", "warm"):
+                os.environ["PERFJUDGE_WARM"] = "1" if path == "warm" else "0"
+                start = time.perf_counter()
+                r = check_solution(timed, TRIVIAL, engine=engine, meter="valgrind")
+                valgrind[path].append(time.perf_counter() - start)
+                if not r.passed:
+                    raise RuntimeError(f"valgrind check: {r.verdict} {r.detail}")
+        os.environ["PERFJUDGE_WARM"] = "1"
     stats = {name: Stats.of(v) for name, v in times.items()}
     base = stats["bare"].median
     rows = []
@@ -216,18 +230,24 @@ def main(argv: list[str]) -> int:
               "lrr"))
     out(f"  (cgroup create+close alone: {med['cgroup'] * 1e3:.2f} ms, inside run_harness)")
     out()
-    runs = max(5, args.runs // 5)
-    out(slope("Per-test cost inside one run (run_harness, no meter)",
-              lambda n: _job(list(range(n))), 1, args.per_test, runs, caps, limits))
-    out(slope("Per measured call (measure mode, null + sample pairs; each call a fresh "
-              "sandboxed child)", lambda n: _measure_job(n // 2), 2, 42, runs, caps, limits,
-              measure=True))
-    v = Stats.of(valgrind)
-    out(f"valgrind check of a trivial task (1 correctness + 1 performance test, {len(valgrind)} "
-        f"runs): median {v.median:.2f} s (MAD {v.mad:.2f})")
-    ratio = med["check(cached)"] / med["bare"]
+    out(f"  warm slot: run_harness {med['run_harness/w'] * 1e3:.2f} ms against "
+        f"{med['run_harness'] * 1e3:.2f} ms cold; check(cached) {med['check(cached)/w'] * 1e3:.2f}"
+        f" ms against {med['check(cached)'] * 1e3:.2f} ms")
     out()
-    out(f"check_solution (warm cache) / bare spawn = {ratio:.2f}x")
+    runs = max(5, args.runs // 5)
+    out(slope("Per-test cost inside one run (run_harness/w, no meter)",
+              lambda n: _job(list(range(n))), 1, args.per_test, runs, caps, limits, warm=True))
+    out(slope("Per measured call (measure mode, null + sample pairs; each call a fresh "
+              "sandboxed child; warm slot)", lambda n: _measure_job(n // 2), 2, 42, runs, caps,
+              limits, measure=True, warm=True))
+    for path in ("cold", "warm"):
+        v = Stats.of(valgrind[path])
+        out(f"valgrind check of a trivial task, {path} (1 correctness + 1 performance test, "
+            f"{len(valgrind[path])} runs, interleaved): median {v.median * 1e3:.0f} ms "
+            f"(MAD {v.mad * 1e3:.0f})")
+    out()
+    for label in ("check(cached)", "check(cached)/w"):
+        out(f"{label} / bare spawn = {med[label] / med['bare']:.2f}x")
     out.save()
     return 0
 

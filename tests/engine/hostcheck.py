@@ -14,6 +14,18 @@ from perfjudge.engine import sandbox, slots
 SANDBOX_UID = sandbox.SANDBOX_UID
 
 
+SENTINEL_MARK = "PJ_HOSTCHECK_SENTINEL"
+"""In the environment of a test's own host process of the sandbox uid (the hostile suite's
+sentinel): not a stray, whichever test looks while another one holds it."""
+
+
+def _is_sentinel(pid: str) -> bool:
+    try:
+        return f"{SENTINEL_MARK}=1".encode() in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    except OSError:
+        return False
+
+
 def sandbox_processes() -> list[tuple[int, int, str]]:
     """(pid, uid, perfjudge cgroup owner pid or '') of live processes that run as the sandbox
     uid or sit in a perfjudge run cgroup; a /proc scan, no psutil."""
@@ -31,7 +43,7 @@ def sandbox_processes() -> list[tuple[int, int, str]]:
             continue  # a zombie runs nothing
         uid = int(re.search(r"^Uid:\s+(\d+)", status, re.M).group(1))
         owner = re.search(r"/perfjudge-(\d+)-[0-9a-f]+", cgroups)
-        if uid == SANDBOX_UID or owner:
+        if (uid == SANDBOX_UID or owner) and not _is_sentinel(entry):
             found.append((int(entry), uid, owner.group(1) if owner else ""))
     return found
 

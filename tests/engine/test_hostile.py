@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 import pytest
-from hostcheck import assert_host_clean, sandbox_processes
+from hostcheck import SENTINEL_MARK, assert_host_clean, sandbox_processes
 
 from perfjudge.engine import sandbox
 from perfjudge.engine.judge import Engine, check_solution
@@ -94,7 +94,8 @@ def listener():
 def sentinel():
     """A host process of the sandbox uid: kill(-1, SIGKILL) from a sandbox without its own pid
     namespace would kill it."""
-    proc = subprocess.Popen(["sleep", "300"], preexec_fn=sandbox._drop_privileges)
+    proc = subprocess.Popen(["sleep", "300"], preexec_fn=sandbox._drop_privileges,
+                            env={"PATH": "/usr/bin:/bin", SENTINEL_MARK: "1"})
     yield proc
     proc.kill()
     proc.wait()

@@ -304,8 +304,8 @@ def run_harness(job: dict, *, limits: Limits, caps: Capabilities | None = None,
     """Run the harness on ``job`` in a sandbox and collect its events and costs.
 
     Where bubblewrap and cgroups are there and no hardware counter is asked for, the sandbox
-    is a `Slot`: this process's warm one when ``warm`` (default: `slots.enabled()`), else a
-    fresh one for this job alone (the cold path). Both give the same isolation and the same
+    is a `Slot`: this process's warm one when ``warm`` (default: `slots.enabled()`) and this
+    is its main thread, else a fresh one for this job alone (the cold path). Both give the same isolation and the same
     figures (tests/engine compare them). Elsewhere the harness runs the job as the
     sandbox's pid 1 directly.
 
@@ -322,7 +322,7 @@ def run_harness(job: dict, *, limits: Limits, caps: Capabilities | None = None,
     job["max_result_bytes"] = limits.max_result_bytes
     job["announce_pid"] = valgrind  # valgrind writes a child's first record at its start
     if caps.bwrap and caps.cgroups and not counter:
-        keep = slots.enabled() if warm is None else warm
+        keep = (slots.enabled() if warm is None else warm) and slots.usable()
         slot = _slot_for(caps, limits, valgrind=valgrind, namespaces=namespaces, cpu=cpu,
                          language=job.get("language", "python"), keep=keep)
         if slot is not None:

@@ -36,8 +36,13 @@ class WarmSlot(Protocol):
 
 
 def enabled() -> bool:
-    return (os.environ.get("PERFJUDGE_WARM", "1") != "0"
-            and threading.current_thread() is threading.main_thread())
+    """Whether jobs use warm slots by default (``PERFJUDGE_WARM``, on unless ``0``)."""
+    return os.environ.get("PERFJUDGE_WARM", "1") != "0"
+
+
+def usable() -> bool:
+    """Whether this thread may use the pool at all (the main thread only)."""
+    return threading.current_thread() is threading.main_thread()
 
 
 class SlotPool:
@@ -78,6 +83,7 @@ class SlotPool:
             slot.close()
 
     def __len__(self) -> int:
+        self._check_owner()
         return len(self._slots)
 
     def __iter__(self):

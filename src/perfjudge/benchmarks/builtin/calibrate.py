@@ -8,7 +8,8 @@ reference's outputs with the canonical one's before it reports a cost.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 from perfjudge import meters
@@ -39,8 +40,13 @@ def valgrind_available() -> bool:
     return meters.get_meter("valgrind").availability()[0]
 
 
+_ENGINE: Engine | None = None
+
+
 def measure_levels(task: Task, engine: Engine | None = None) -> LevelCosts:
-    engine = engine or Engine()
+    global _ENGINE
+    if engine is None:
+        _ENGINE = engine = _ENGINE or Engine()
     names, levels, rows, problems = [], [], [], []
     for ref in task.references:
         result = check_solution(task, ref.code, meter="valgrind", engine=engine)
@@ -54,7 +60,8 @@ def measure_levels(task: Task, engine: Engine | None = None) -> LevelCosts:
 
 
 def measure_all(tasks: list[Task], workers: int = 2) -> list[LevelCosts]:
-    """Deterministic counts do not disturb each other, so tasks run in parallel."""
-    engine = Engine()
-    with ThreadPoolExecutor(workers) as pool:
-        return list(pool.map(lambda t: measure_levels(t, engine), tasks))
+    """Deterministic counts do not disturb each other, so tasks run in parallel, in worker
+    processes (each keeps its own warm sandboxes, `engine.slots`)."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        return list(pool.map(measure_levels, tasks))
