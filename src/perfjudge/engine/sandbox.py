@@ -446,6 +446,26 @@ class RunGroup:
     def _read(self, controller: str, name: str) -> str:
         return (self.dirs[controller] / name).read_text()
 
+    HOT = frozenset({"cpuacct.usage", "cpu.stat", "memory.usage_in_bytes", "memory.current",
+                     "memory.max_usage_in_bytes", "memory.peak"})
+    """Counters read around every test: kept open and read with pread (0.6 us against 13 us
+    for an open, read and close; a 1,000-test check reads them thousands of times)."""
+
+    def _read_hot(self, controller: str, name: str) -> str:
+        fds = self.__dict__.setdefault("_fds", {})
+        fd = fds.get((controller, name))
+        if fd is None:
+            fd = fds[(controller, name)] = os.open(self.dirs[controller] / name,
+                                                   os.O_RDONLY | os.O_CLOEXEC)
+        return os.pread(fd, 4096, 0).decode()
+
+    def _close_hot(self) -> None:
+        for fd in self.__dict__.pop("_fds", {}).values():
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
     @property
     def active(self) -> bool:
         return bool(self.dirs)
@@ -456,14 +476,15 @@ class RunGroup:
     def cpu_ns(self) -> int:
         """CPU time of every process in the run, in ns, read from outside the sandbox."""
         if self.v2:
-            for line in self._read("cpuacct", "cpu.stat").splitlines():
+            for line in self._read_hot("cpuacct", "cpu.stat").splitlines():
                 key, value = line.split()
                 if key == "usage_usec":
                     return int(value) * 1000
-        return int(self._read("cpuacct", "cpuacct.usage"))
+        return int(self._read_hot("cpuacct", "cpuacct.usage"))
 
     def memory_now(self) -> int:
-        return int(self._read("memory", "memory.current" if self.v2 else "memory.usage_in_bytes"))
+        return int(self._read_hot("memory", "memory.current" if self.v2
+                                  else "memory.usage_in_bytes"))
 
     def reset_peak(self) -> bool:
         if self.v2:
@@ -476,7 +497,8 @@ class RunGroup:
         return True
 
     def memory_peak(self) -> int:
-        return int(self._read("memory", "memory.peak" if self.v2 else "memory.max_usage_in_bytes"))
+        return int(self._read_hot("memory", "memory.peak" if self.v2
+                                  else "memory.max_usage_in_bytes"))
 
     def oom_killed(self) -> bool:
         if self.v2:
@@ -526,6 +548,7 @@ class RunGroup:
             time.sleep(0.002)
 
     def close(self) -> None:
+        self._close_hot()
         self.kill_all()
         for top in set(self.dirs.values()):
             for child in top.glob("call-*"):
