@@ -317,13 +317,26 @@ def test_stdlib_dict_types_travel_as_plain_dicts():
         assert type(decoded) is dict and decoded == dict(value)
 
 
+def test_codec_fast_decoders_equal_the_walk():
+    """`harness.loads` decodes with json's C decoder (and an object hook for the tags); the
+    recursive `decode` is the definition it must match."""
+    import json
+
+    for value in [[1, [2.5, "s{"]], (1, (2,)), {1: {"a": (3,)}}, {frozenset({1}), 2},
+                  [b"x", 1 + 2j, float("nan")], [harness.Opaque("o")], 10 ** 5000]:
+        text = harness.dumps(value)
+        fast, walked = harness.loads(text), harness.decode(json.loads(text))
+        assert type(fast) is type(walked) and harness.dumps(fast) == harness.dumps(walked)
+
+
 def test_codec_rejects_cycles_and_malformed_input():
     cyclic: list = []
     cyclic.append(cyclic)
     with pytest.raises(harness.NotPlainData):
         harness.encode(cyclic)
     for text in ['{"$x": 1}', '{"$t": 1}', '{"a": 1, "b": 2}', '{"$d": [[1]]}',
-                 '{"$f": "1.5"}', '{"$d": [[[1], 2]]}', '{"$b": "!!"}']:
+                 '{"$f": "1.5"}', '{"$d": [[[1], 2]]}', '{"$b": "!!"}', '{"$t": {"$t": []}}',
+                 '{"$c": ["a", 1]}', '{"$s": [[1]]}']:
         with pytest.raises((harness.NotPlainData, TypeError, ValueError)):
             harness.loads(text)
 

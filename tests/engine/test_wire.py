@@ -12,7 +12,8 @@ from perfjudge.engine import wire
 
 VALUES = [None, True, False, 0, -5, 2**31 - 1, -2**31, 2**40, 1.5, float("inf"), "", "héllo",
           "a" * 1000, [], [1, 2, 3], [-1] * 500, [1.0, 2.5], [True, False, True], [1, "a"],
-          [1, 2**40], [[1]], (1, 2), {"a": 1}, {1, 2}, b"xy", [b"x"], 1 + 2j]
+          [1, 2**40], [[1]], (1, 2), {"a": 1}, {1, 2}, b"xy", [b"x"], 1 + 2j,
+          [1, 2.5, None, True, 3], (1, 2.0, False), 2**100, -2**200, [2**100, 1], ()]
 EVENTS = [{"e": "ready", "i": 3, "call": 0},
           {"e": "done", "i": 7, "call": 1, "ok": True, "self_cpu_ns": 12345},
           {"e": "out", "i": 2, "plain": True, "value": marshal.dumps([1, 2], 2)},
@@ -44,12 +45,21 @@ def test_values_decode_as_they_were_written(value):
 
 
 def test_common_outputs_take_the_fast_path():
-    for value in (None, True, 7, 2.5, "x", [1, 2, 3], [0.5], [True, False]):
+    for value in (None, True, 7, 2.5, "x", [1, 2, 3], [0.5], [True, False], [1, 2.5, None],
+                  (1, 2.0), 2**100):
         data = marshal.dumps(value, 2)
         assert wire._plain_fast(data, len(data), None) == (True, value)
     data = marshal.dumps([1, 2, 3], 2)
     assert wire._plain_fast(data, len(data), 3) == (False, None)  # over the bound: strict
     assert strict(data, 3) == "refused" and wire.loads(data, 4) == [1, 2, 3]
+
+
+def test_a_list_that_lies_about_its_length_is_refused_on_both_paths():
+    good = marshal.dumps([1, 2.5, None], 2)
+    for count in (2, 4, 2**32 - 1):
+        data = good[:1] + count.to_bytes(4, "little") + good[5:]
+        assert wire._plain_fast(data, len(data), None) == (False, None)
+        assert strict(data) == "refused"
 
 
 @pytest.mark.parametrize("event", EVENTS, ids=lambda e: e["e"])

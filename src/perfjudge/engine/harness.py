@@ -889,9 +889,40 @@ def dumps(value) -> str:
 
 
 def loads(text):
+    """Inverse of `dumps`. JSON objects only ever appear as tags, so a text without a brace
+    holds lists and scalars alone, which `decode` would return unchanged: json's C decoder
+    gives the value at once (a HumanEval+ task's expected outputs: ~40x faster)."""
     import json
 
-    return decode(json.loads(text))
+    if "{" not in text:
+        return json.loads(text)
+    return json.loads(text, object_hook=_untag)
+
+
+def _untag(obj):
+    """`decode` for one JSON object, whose members json's C decoder has decoded already
+    (innermost first): the same tags, the same refusals."""
+    if len(obj) == 1:
+        (tag, body), = obj.items()
+        t = _type(body)
+        if tag == "$t" and t is list:
+            return tuple(body)
+        if tag == "$d" and t is list:
+            out = {}
+            for pair in body:
+                if _type(pair) is not list or len(pair) != 2:
+                    raise NotPlainData("malformed dict item")
+                out[_hashable(pair[0])] = pair[1]
+            return out
+        if tag in ("$s", "$fs") and t is list:
+            items = [_hashable(v) for v in body]
+            return set(items) if tag == "$s" else frozenset(items)
+        if tag == "$c" and t is list and len(body) == 2 and \
+                all(_type(v) in (int, float) for v in body):
+            return complex(body[0], body[1])
+        if tag in ("$f", "$o", "$i", "$b") and t is str:
+            return decode(obj)
+    raise NotPlainData("malformed encoded value")
 
 
 if __name__ == "__main__":

@@ -3,15 +3,18 @@ marshal subset that plain data uses.
 
 Everything read here may come from a hostile process, so: frames are parsed in linear time
 with a size cap (a sample that writes 64 MiB without a frame boundary costs the parent one
-pass, not a quadratic re-split); payloads are decoded by this module, never by
+pass, not a quadratic re-split); payloads are decoded by this module, and by
 ``marshal.loads`` (which the documentation says is not safe against malicious data, and
-which would build code objects); only None, bool, int, float, complex, str, bytes, tuple,
+which would build code objects) only where this module has checked the whole layout first
+(`_flat_scalars`, one long int); only None, bool, int, float, complex, str, bytes, tuple,
 list, dict, set and frozenset come out, nesting is bounded, and every length is checked
 against the bytes that are actually there.
 """
 
 from __future__ import annotations
 
+import marshal
+import re
 import struct
 from typing import Any
 
@@ -97,6 +100,29 @@ def _hashes_spread(items: list, step: int = 1) -> None:
 _SCALAR_LIST_ITEM = {0x69: (5, struct.Struct("<xi")), 0x67: (9, struct.Struct("<xd"))}
 
 
+_FLAT_SCALARS = re.compile(rb"[\[(]....(?:i....|g........|[NTF])*", re.DOTALL)
+"""A list or tuple of ints, floats, bools and Nones: fixed-width items only, so the layout
+itself is checked here and no length inside can make a reader lose step."""
+
+
+def _flat_scalars(data: bytes, end: int, max_items: int | None) -> tuple[bool, Any]:
+    """marshal's own C reader, for a payload whose layout `_FLAT_SCALARS` proved to hold
+    nothing but fixed-width scalars in one list or tuple (no code, no references, no nested
+    container, a count no larger than the bytes that are there), and which marshal writes
+    back byte for byte (so the strict reader would give the same value)."""
+    count = _U32.unpack_from(data, 1)[0]
+    if count > end - 5 or (max_items is not None and count + 1 > max_items) \
+            or not _FLAT_SCALARS.fullmatch(data):
+        return False, None
+    try:
+        value = marshal.loads(data)
+    except (EOFError, ValueError, TypeError):
+        return False, None
+    if marshal.dumps(value, 2) != data:
+        return False, None
+    return True, value
+
+
 def _plain_fast(data: bytes, end: int, max_items: int | None) -> tuple[bool, Any]:
     """The common outputs at C speed: one int, float, bool, None or str, or a list of ints,
     floats or bools. (True, value) only for byte layouts the general reader below decodes
@@ -122,6 +148,16 @@ def _plain_fast(data: bytes, end: int, max_items: int | None) -> tuple[bool, Any
             return True, bytes(data[5:]).decode("utf-8", "surrogatepass")
         except UnicodeDecodeError:
             return False, None
+    if code == 0x6C and end == 5 + 2 * abs(_I32.unpack_from(data, 1)[0]) and \
+            end <= 1 << 16:  # one long int (marshal checks its digits)
+        try:
+            value = marshal.loads(data)
+        except (EOFError, ValueError):
+            return False, None
+        return (True, value) if type(value) is int and marshal.dumps(value, 2) == data \
+            else (False, None)
+    if code == 0x28 and size:
+        return _flat_scalars(data, end, max_items)
     if code != 0x5B or not size or (max_items is not None and size + 1 > max_items):
         return False, None
     first = data[5] if end > 5 else None
@@ -132,7 +168,7 @@ def _plain_fast(data: bytes, end: int, max_items: int | None) -> tuple[bool, Any
             return True, [v for (v,) in layout.iter_unpack(data[5:])]
     elif first in (0x54, 0x46) and end == 5 + size and not bytes(data[5:]).translate(None, b"TF"):
         return True, [b == 0x54 for b in data[5:]]
-    return False, None
+    return _flat_scalars(data, end, max_items)
 
 
 def loads(data: bytes, max_items: int | None = None) -> Any:
@@ -277,8 +313,14 @@ def size_of(value: Any) -> int:
 
 def output_budget(expected: Any) -> int:
     """The values an output may decode into, given the expected one: four times as many,
-    plus slack for checker tasks whose right answers differ in shape."""
-    return 4 * size_of(expected) + 10_000
+    plus slack for checker tasks whose right answers differ in shape. The expected value's
+    marshal size stands in for its number of values (every value takes at least a byte, and
+    marshal measures it at C speed); `size_of` walks the values that marshal cannot write."""
+    try:
+        size = len(marshal.dumps(expected, 2))
+    except ValueError:
+        size = size_of(expected)
+    return 4 * size + 10_000
 
 
 def _key(name: str) -> bytes:
