@@ -121,7 +121,7 @@ def test_kill_minus_9_midway_then_resume_loses_and_duplicates_nothing(tmp_path, 
     resumed = evaluate(_options(tmp_path, data_dir, samples))
     assert resumed.reused == stored
     assert resumed.executed == total - stored
-    assert _count(db) == total
+    assert _count(db) == total, (resumed.summary["counts"], resumed.summary["issues"])
     with sqlite3.connect(db) as conn:
         keys = [row[0] for row in conn.execute("SELECT key FROM results")]
     assert len(keys) == len(set(keys))
