@@ -19,3 +19,13 @@ def test_chunks_keep_every_request_once_in_order():
         got = chunks(requests(n), workers)
         assert [r.tag for chunk in got for r in chunk] == [str(i) for i in range(n)]
         assert all(len(chunk) == size for chunk in got[:-1]), (n, workers)
+
+
+def test_chunks_never_mix_tasks():
+    other = Task("t", "t/1", "", "function", "f", tests=())
+    mixed = requests(20) + [CheckRequest(other, "", tag=f"o{i}") for i in range(20)]
+    got = chunks(mixed, 2)  # 40 // 8 = 5 per chunk
+    assert [len(c) for c in got] == [5, 5, 5, 5, 5, 5, 5, 5]
+    assert all(len({r.task.task_id for r in chunk}) == 1 for chunk in got)
+    alternating = [CheckRequest(TASK if i % 2 else other, "", tag=str(i)) for i in range(40)]
+    assert all(len(c) == 1 for c in chunks(alternating, 2))

@@ -87,10 +87,19 @@ MAX_CHUNK = 8
 
 def chunks(requests: Sequence[CheckRequest], workers: int) -> list[list[CheckRequest]]:
     """Requests in chunks for the pool: a check through a warm slot takes ~5 ms, about what
-    one pool round trip costs, so up to `MAX_CHUNK` go together, fewer when there are few
-    (every worker keeps at least four chunks to take)."""
+    one pool round trip costs, so up to `MAX_CHUNK` consecutive requests *of one task* go
+    together (samples of one task cost alike; tasks do not, and a chunk of heavy ones would
+    leave the other workers idle at the end), fewer when there are few (every worker keeps
+    at least four chunks to take)."""
     size = max(1, min(MAX_CHUNK, len(requests) // (4 * max(1, workers))))
-    return [list(requests[i:i + size]) for i in range(0, len(requests), size)]
+    out: list[list[CheckRequest]] = []
+    for request in requests:
+        last = out[-1] if out else None
+        if last and len(last) < size and last[0].task.task_id == request.task.task_id:
+            last.append(request)
+        else:
+            out.append([request])
+    return out
 
 
 def sandbox_ready(meter: str, limits: Limits) -> None:
