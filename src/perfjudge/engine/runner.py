@@ -212,6 +212,8 @@ class _Launch:
         env["LD_PRELOAD"] = f"{inside}/libpjsandbox.so"
         if job is None:
             env["PJ_SLOT"] = "1"
+            if not valgrind:
+                env["PJ_SLOT_PRELOAD"] = "1"
         cmd = sandbox.wrap_command(caps, inner, hdir, env, run_dir, tmp_bytes=limits.scratch_bytes)
         self.job_bytes = job_frame(job) if job is not None else b""
         self.proc = subprocess.Popen(
