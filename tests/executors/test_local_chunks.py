@@ -29,3 +29,9 @@ def test_chunks_never_mix_tasks():
     assert all(len({r.task.task_id for r in chunk}) == 1 for chunk in got)
     alternating = [CheckRequest(TASK if i % 2 else other, "", tag=str(i)) for i in range(40)]
     assert all(len(c) == 1 for c in chunks(alternating, 2))
+
+
+def test_measured_checks_go_one_by_one():
+    measured = [CheckRequest(TASK, "", meter="valgrind", tag=str(i)) for i in range(64)]
+    assert all(len(c) == 1 for c in chunks(measured, 2))
+    assert len(chunks([CheckRequest(TASK, "", meter="none")] * 64, 2)) == 8
