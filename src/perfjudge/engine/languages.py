@@ -9,6 +9,7 @@ harness command, plus a compile step, and names itself in `Task.language`.
 from __future__ import annotations
 
 import ast
+import threading
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -29,6 +30,12 @@ class Language(Protocol):
         for the import of a module the sample uses (only `harness.PRELOADABLE` ones)."""
 
 
+_PARSE_LOCK = threading.Lock()
+"""CPython 3.11's parser keeps its recursion depth in shared state: two threads parsing at
+once can fail with "AST constructor recursion depth mismatch" (SystemError), which the
+hostile suite's threaded batch hit."""
+
+
 class Python:
     name = "python"
 
@@ -43,7 +50,8 @@ class Python:
         """Modules the code imports (and their parents); a file that does not parse imports
         nothing."""
         try:
-            tree = ast.parse(code)
+            with _PARSE_LOCK:
+                tree = ast.parse(code)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return []
         names: list[str] = []
