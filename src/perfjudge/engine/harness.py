@@ -903,7 +903,7 @@ def dumps(value) -> str:
 def loads(text):
     """Inverse of `dumps`. JSON objects only ever appear as tags, so a text without a brace
     holds lists and scalars alone, which `decode` would return unchanged: json's C decoder
-    gives the value at once (a HumanEval+ task's expected outputs: ~40x faster)."""
+    gives the value at once; tags are undone by an object hook as json decodes them."""
     import json
 
     if "{" not in text:

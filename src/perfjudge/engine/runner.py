@@ -397,7 +397,8 @@ def _finish_memory(run: HarnessRun, group: RunGroup, limits: Limits) -> None:
 
 
 class SlotError(OSError):
-    """A warm slot did not start; the job then runs in a cold sandbox."""
+    """A warm slot did not start; the job then starts the harness as the sandbox's pid 1
+    itself (`run_harness`), whose failure, if it fails too, names the cause."""
 
 
 class Slot:
