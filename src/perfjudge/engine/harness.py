@@ -62,9 +62,8 @@ SLOT_PRELOAD = PRELOADABLE - {"random", "threading", "queue", "statistics"}
 again (``typing`` alone costs ~3 ms a job). Left out: modules that register at-fork hooks
 (random reseeds from urandom, threading rebuilds its state in every child), which would then
 run in every measured child; a job that imports them still gets them preloaded. Not under
-valgrind: every callgrind dump walks all code the process ever ran, so a slot that ran all
-these imports made each measured call dearer than the imports it saved (the built-in default
-run: 53.8 s against 40.7 s)."""
+valgrind: every callgrind dump walks all code the process ever ran, and in a trace of one
+job each measured call got dearer with the preload than without it."""
 
 
 class NotPlainData(TypeError):
