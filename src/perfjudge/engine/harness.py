@@ -599,10 +599,11 @@ def _program_call(code):
         exec(code, {"__name__": "__main__", "__builtins__": __builtins__})
     except SystemExit as exc:
         status = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    except BaseException:
+    except BaseException as exc:
         import traceback  # only on failure: importing it costs ~20 ms of every start-up
 
-        traceback.print_exc()
+        # the program's frames only, as `python solution.py` prints them
+        traceback.print_exception(type(exc), exc, exc.__traceback__.tb_next)
         status = 1
     try:
         sys.stdout.flush()
@@ -702,9 +703,10 @@ def run_program_tests(job, channel):
         err = (_read_memfd(err_fd, 1 << 16)[0] or b"")[-4000:]
         for fd in (in_fd, out_fd, err_fd):
             os.close(fd)
-        if code_ != 0:
+        if code_ != 0 or job.get("report_stderr"):
             channel.send({"e": "stderr", "i": index,
                           "text": err.decode("utf-8", "replace")})
+        if code_ != 0:
             return
         if out is None:
             out = b""  # over the cap: the parent sees the size and decides

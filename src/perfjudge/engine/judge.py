@@ -362,6 +362,7 @@ def check_solution(task: Task, code: str, *, meter: str | None = None,
         result.warnings.append(
             f"the solution is {len(code) >> 10} KiB of source: literal data is built when it "
             "is compiled, outside every meter; check that it is not a table of answers")
+    result.tests_total = len(tests)
     result.wall_seconds = time.perf_counter() - started
     result.isolation = isolation
     return result

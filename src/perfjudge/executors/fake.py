@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 
-from perfjudge.executors.protocol import CheckRequest, worker_failed
+from perfjudge.records.program import ProgramRequest, ProgramResult
+from perfjudge.executors.protocol import CheckRequest, program_failed, worker_failed
 from perfjudge.records.result import CheckResult
 from perfjudge.records.task import Task
 
@@ -14,9 +15,11 @@ class ScriptedExecutor:
     """No sandbox: ``judge(request)`` gives each result. Records every request it saw."""
 
     def __init__(self, judge: Callable[[CheckRequest], CheckResult],
-                 prepare: Callable[[Task], str | None] | None = None):
+                 prepare: Callable[[Task], str | None] | None = None,
+                 program: Callable[[ProgramRequest], ProgramResult] | None = None):
         self.judge = judge
         self._prepare = prepare or (lambda task: None)
+        self._program = program
         self.requests: list[CheckRequest] = []
         self.workers = 1
 
@@ -37,6 +40,16 @@ class ScriptedExecutor:
                 yield request, self.judge(request)
             except Exception as exc:
                 yield request, worker_failed(request, exc)
+
+    def run_programs(self, requests: Sequence[ProgramRequest]
+                     ) -> Iterator[tuple[ProgramRequest, ProgramResult]]:
+        for request in requests:
+            try:
+                if self._program is None:
+                    raise RuntimeError("this scripted executor runs no programs")
+                yield request, self._program(request)
+            except Exception as exc:
+                yield request, program_failed(request, exc)
 
     def close(self) -> None:
         pass

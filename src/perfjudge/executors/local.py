@@ -6,12 +6,15 @@ from __future__ import annotations
 import concurrent.futures as cf
 import multiprocessing
 import os
+import threading
 from collections.abc import Iterator, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
 from perfjudge.engine.sandbox import Limits
-from perfjudge.executors.protocol import CheckRequest, worker_failed
+from perfjudge.records.program import ProgramRequest, ProgramResult
+from perfjudge.executors.protocol import CheckRequest, program_failed, worker_failed
 from perfjudge.records.result import CheckResult
 from perfjudge.records.task import Task
 
@@ -67,8 +70,14 @@ def run_check(request: CheckRequest, engine: Any = None) -> dict[str, Any]:
     from perfjudge.engine.judge import check_solution
 
     return check_solution(request.task, request.code, meter=request.meter,
-                          engine=engine or _engine(),
+                          engine=engine or _engine(), limits=request.limits,
                           paired_with=request.paired_with).to_dict()
+
+
+def run_program(request: ProgramRequest, engine: Any = None) -> dict[str, Any]:
+    from perfjudge.engine.program import run_program as run
+
+    return run(request, engine or _engine()).to_dict()
 
 
 def run_checks(requests: Sequence[CheckRequest]) -> list[dict[str, Any]]:
@@ -124,49 +133,98 @@ def sandbox_ready(meter: str, limits: Limits) -> None:
 class LocalPoolExecutor:
     """``workers`` spawned processes. ``pin_cpus`` gives each its own core (time meters:
     two measurements must not share one), which caps the workers at the core count.
-    Derived data goes to the results store at ``store`` (None: the default one)."""
+    Derived data goes to the results store at ``store`` (None: the default one).
+
+    A worker that dies (killed by the kernel's OOM killer or an operator, never by a sample:
+    the sandbox stops that) breaks the whole process pool and every request in flight in
+    it. The pool is then replaced and each lost chunk runs again once (checks are pure
+    functions of their request); a chunk lost a second time is ``sandbox_error``."""
 
     def __init__(self, workers: int | None = None, limits: Limits | None = None,
                  pin_cpus: bool = False, store: Path | None = None):
-        ctx = multiprocessing.get_context("spawn")
-        cores = os.cpu_count() or 1
-        self.workers = workers or cores
-        cpus = None
+        self._ctx = multiprocessing.get_context("spawn")
+        self._cores = os.cpu_count() or 1
+        self.workers = workers or self._cores
+        self._pin = pin_cpus
         if pin_cpus:
-            cpus = ctx.Queue()
-            for cpu in range(cores):
-                cpus.put(cpu)
-            self.workers = min(self.workers, cores)
+            self.workers = min(self.workers, self._cores)
         self.limits = limits or Limits()
-        self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=ctx,
-                                            initializer=_init_worker,
-                                            initargs=(self.limits, cpus, store))
+        self._store = store
+        self._lock = threading.Lock()
+        self._pool = self._new_pool()
+        self.replaced = 0
+        """How many times a broken pool was replaced."""
+
+    def _new_pool(self) -> cf.ProcessPoolExecutor:
+        cpus = None
+        if self._pin:
+            cpus = self._ctx.Queue()
+            for cpu in range(self._cores):
+                cpus.put(cpu)
+        return cf.ProcessPoolExecutor(self.workers, mp_context=self._ctx,
+                                      initializer=_init_worker,
+                                      initargs=(self.limits, cpus, self._store))
+
+    def _submit(self, fn: Any, *args: Any) -> cf.Future:
+        """``fn(*args)`` in the pool, replacing the pool first if a dead worker broke it."""
+        pool = self._pool
+        try:
+            return pool.submit(fn, *args)
+        except BrokenProcessPool:
+            with self._lock:
+                if self._pool is pool:
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    self._pool = self._new_pool()
+                    self.replaced += 1
+                pool = self._pool
+            return pool.submit(fn, *args)
 
     def ready(self, meter: str) -> None:
         sandbox_ready(meter, self.limits)
 
     def prepare(self, tasks: Sequence[Task]) -> Iterator[tuple[Task, str | None]]:
-        futures = {self._pool.submit(prepare_task, t): t for t in tasks}
-        for future in cf.as_completed(futures):
-            try:
-                yield futures[future], future.result()
-            except Exception as exc:  # a worker died: this task's preparation only
-                yield futures[future], f"worker failed: {type(exc).__name__}: {exc}"
+        for task, outcome in self._run_all([(prepare_task, t) for t in tasks]):
+            if isinstance(outcome, BaseException):  # a worker died: this task's only
+                yield task, f"worker failed: {type(outcome).__name__}: {outcome}"
+            else:
+                yield task, outcome
 
     def check(self, requests: Sequence[CheckRequest]
               ) -> Iterator[tuple[CheckRequest, CheckResult]]:
-        futures = {self._pool.submit(run_checks, chunk): chunk
-                   for chunk in chunks(requests, self.workers)}
-        for future in cf.as_completed(futures):
-            chunk = futures[future]
-            try:
-                results = future.result()
-            except Exception as exc:  # a worker died: this chunk's results only
+        work = [(run_checks, chunk) for chunk in chunks(requests, self.workers)]
+        for chunk, outcome in self._run_all(work):
+            if isinstance(outcome, BaseException):  # a worker died: this chunk's only
                 for request in chunk:
-                    yield request, worker_failed(request, exc)
+                    yield request, worker_failed(request, outcome)
                 continue
-            for request, result in zip(chunk, results):
+            for request, result in zip(chunk, outcome):
                 yield request, CheckResult.from_dict(result)
+
+    def run_programs(self, requests: Sequence[ProgramRequest]
+                     ) -> Iterator[tuple[ProgramRequest, ProgramResult]]:
+        for request, outcome in self._run_all([(run_program, r) for r in requests]):
+            if isinstance(outcome, BaseException):
+                yield request, program_failed(request, outcome)
+            else:
+                yield request, ProgramResult.from_dict(outcome)
+
+    def _run_all(self, work: list[tuple[Any, Any]]) -> Iterator[tuple[Any, Any]]:
+        """Each ``(fn, arg)``'s argument with ``fn(arg)`` or the exception that lost it, as
+        they finish; what a broken pool lost runs once more in its replacement."""
+        pending = {self._submit(fn, arg): (fn, arg, 0) for fn, arg in work}
+        while pending:
+            done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+            for future in done:
+                fn, arg, tries = pending.pop(future)
+                try:
+                    yield arg, future.result()
+                except BrokenProcessPool as exc:
+                    if tries == 0:
+                        pending[self._submit(fn, arg)] = (fn, arg, 1)
+                    else:
+                        yield arg, RuntimeError(f"its worker died twice ({exc})")
+                except Exception as exc:
+                    yield arg, exc
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -201,6 +259,14 @@ class InProcessExecutor:
                 yield request, CheckResult.from_dict(run_check(request, self.engine))
             except Exception as exc:
                 yield request, worker_failed(request, exc)
+
+    def run_programs(self, requests: Sequence[ProgramRequest]
+                     ) -> Iterator[tuple[ProgramRequest, ProgramResult]]:
+        for request in requests:
+            try:
+                yield request, ProgramResult.from_dict(run_program(request, self.engine))
+            except Exception as exc:
+                yield request, program_failed(request, exc)
 
     def close(self) -> None:
         pass

@@ -6,6 +6,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from perfjudge.records.program import ProgramRequest, ProgramResult
+from perfjudge.engine.sandbox import Limits
 from perfjudge.records.result import CheckResult
 from perfjudge.records.task import Reference, Task
 
@@ -13,14 +15,16 @@ from perfjudge.records.task import Reference, Task
 @dataclass(frozen=True)
 class CheckRequest:
     """Judge ``code`` on ``task``; measure it with ``meter`` (None: correctness only),
-    beside ``paired_with`` for time meters. ``tag`` is the caller's name for the request:
-    results are matched back by it, so an executor may return copies (a remote one does)."""
+    beside ``paired_with`` for time meters, under ``limits`` (None: the executor's). ``tag``
+    is the caller's name for the request: results are matched back by it, so an executor may
+    return copies (a remote one does)."""
 
     task: Task
     code: str
     meter: str | None = None
     paired_with: Reference | None = None
     tag: str = ""
+    limits: Limits | None = None
 
 
 class Executor(Protocol):
@@ -39,6 +43,11 @@ class Executor(Protocol):
         (a worker that died) is a ``sandbox_error`` result, never an exception, so every
         other result is kept."""
 
+    def run_programs(self, requests: Sequence[ProgramRequest]
+                     ) -> Iterator[tuple[ProgramRequest, ProgramResult]]:
+        """Each program run (`perfjudge.engine.program`) with its result, as they finish; an
+        executor failure is that request's ``sandbox_error``, as for `check`."""
+
     def close(self) -> None: ...
 
 
@@ -46,3 +55,9 @@ def worker_failed(request: CheckRequest, exc: BaseException) -> CheckResult:
     """The result of a request whose executor failed (never the sample's fault)."""
     return CheckResult(request.task.task_id, "sandbox_error",
                        detail=f"worker failed: {type(exc).__name__}: {exc}")
+
+
+def program_failed(request: ProgramRequest, exc: BaseException) -> ProgramResult:
+    """The result of a program run whose executor failed (never the program's fault)."""
+    return ProgramResult("sandbox_error", tag=request.tag,
+                         detail=f"worker failed: {type(exc).__name__}: {exc}")

@@ -30,7 +30,8 @@ from typing import Any
 
 from perfjudge.engine.sandbox import Limits
 from perfjudge.errors import Unavailable, UsageError
-from perfjudge.executors.protocol import CheckRequest, worker_failed
+from perfjudge.executors.protocol import CheckRequest, program_failed, worker_failed
+from perfjudge.records.program import ProgramRequest, ProgramResult
 from perfjudge.records.result import CheckResult
 from perfjudge.records.task import Task
 
@@ -85,6 +86,20 @@ def _check_batch(requests: list[CheckRequest], limits: Limits, store: str | None
         except Exception as exc:
             out.append((request.tag, worker_failed(request, exc).to_dict()))
     return ray.get_runtime_context().get_node_id(), _node_identity(meter), out
+
+
+def _run_programs(requests: list[ProgramRequest], limits: Limits, store: str | None = None
+                  ) -> list[dict[str, Any]]:
+    from perfjudge.executors.local import run_program
+
+    engine = _worker_engine(limits, store)
+    out = []
+    for request in requests:
+        try:
+            out.append(run_program(request, engine))
+        except Exception as exc:
+            out.append(program_failed(request, exc).to_dict())
+    return out
 
 
 def _prepare(task: Task, limits: Limits, store: str | None = None) -> str | None:
@@ -170,6 +185,7 @@ class RayExecutor:
         remote = ray.remote(num_cpus=1, max_retries=max_retries, retry_exceptions=False)
         self._check = remote(_check_batch)
         self._prepare = remote(_prepare)
+        self._programs = remote(_run_programs)
         self._ready = ray.remote(num_cpus=0)(_ready)
         self.batches: list[tuple[str, int, float]] = []
         """(node, requests, seconds from submission to result) of every finished batch."""
@@ -271,6 +287,20 @@ class RayExecutor:
                 self.batches.append((node, len(batch), time.perf_counter() - sent))
                 for tag, data in results:
                     yield by_tag[tag], CheckResult.from_dict(data)
+
+    def run_programs(self, requests: Sequence[ProgramRequest]
+                     ) -> Iterator[tuple[ProgramRequest, ProgramResult]]:
+        """One Ray task per program (retried like a batch of checks when its worker dies)."""
+        refs = {self._programs.remote([r], self.limits, self.store): r for r in requests}
+        pending = list(refs)
+        while pending:
+            done, pending = self._ray.wait(pending, num_returns=1)
+            for ref in done:
+                request = refs[ref]
+                try:
+                    yield request, ProgramResult.from_dict(self._ray.get(ref)[0])
+                except Exception as exc:  # lost beyond its retries: the cluster's fault
+                    yield request, program_failed(request, exc)
 
     def close(self) -> None:
         if self._owns and self._ray.is_initialized():

@@ -11,6 +11,7 @@ from perfjudge.pipeline.evaluation import (
                                            EvaluateOptions,
                                            Job,
                                            RunReport,
+                                           check_key,
                                            default_samples,
                                            evaluate,
                                            runtime_identity,
@@ -22,5 +23,5 @@ from perfjudge.pipeline.validation import validate_references
 from perfjudge.records.run import SCHEMA
 
 __all__ = ["EXAMPLES", "SCHEMA", "EvaluateOptions", "GenerateOptions", "GenerationReport",
-           "Job", "RunReport", "compare_runs", "default_samples", "evaluate", "generate",
+           "Job", "RunReport", "check_key", "compare_runs", "default_samples", "evaluate", "generate",
            "load_records", "load_run", "runtime_identity", "summarize", "validate_references"]

@@ -221,6 +221,18 @@ def _evaluate(options: EvaluateOptions, bench: Benchmark, tasks: list[Task],
     return RunReport(run_id, summary, records, out, len(todo), reused)
 
 
+def check_key(bench: Benchmark, task: Task, code: str, meter: str, limits: sandbox.Limits,
+              partner: str | None = None, runtime: str | None = None) -> str:
+    """The store key `evaluate` gives this check (``partner``: the code of the reference a
+    time meter measures beside it), so that the service and `evaluate` find each other's
+    results. ``runtime``: `runtime_identity` joined, when the caller already has it."""
+    machine = None if meters.get_meter(meter).deterministic else machine_fingerprint()
+    runtime = runtime if runtime is not None else "|".join(runtime_identity(meter).values())
+    if partner is not None:
+        runtime += f"|paired:{sha256_text(partner)}"
+    return _key(bench, task, code, meter, dataclasses.asdict(limits), machine, runtime)
+
+
 def _key(bench: Benchmark, task: Task, code: str, meter: str, limits: dict, machine: str | None,
          runtime: str) -> str:
     return result_key(bench.name, bench.version, task.fingerprint(), sha256_text(code), meter,

@@ -2,6 +2,7 @@
 which references set the bar), a sample (one attempt, with what generating it cost), a
 check result (verdict, measurements), and the run summary's schema."""
 
+from perfjudge.records.program import ProgramRequest, ProgramResult
 from perfjudge.records.result import VERDICTS, CheckResult, Measurement, TestFailure, Verdict
 from perfjudge.records.run import SCHEMA, check_summary
 from perfjudge.records.sample import (GENERATION_KEYS, Sample, SampleIssue, SampleSet,
@@ -10,6 +11,7 @@ from perfjudge.records.task import (Comparison, InputGenerator, LevelCensoring, 
                                     Provenance, Reference, Task, TestCase, sha256_text)
 
 __all__ = ["GENERATION_KEYS", "SCHEMA", "VERDICTS", "CheckResult", "Comparison",
-           "InputGenerator", "LevelCensoring", "LevelScoring", "Measurement", "Provenance",
+           "InputGenerator", "LevelCensoring", "LevelScoring", "Measurement", "ProgramRequest",
+           "ProgramResult", "Provenance",
            "Reference", "Sample", "SampleIssue", "SampleSet", "SamplesError", "Task",
            "TestCase", "TestFailure", "Verdict", "check_summary", "sha256_text"]

@@ -73,6 +73,9 @@ class CheckResult:
     failure: TestFailure | None = None
     tests_run: int = 0
     tests_passed: int = 0
+    """Correctness tests passed before the first failure (a sample stops there)."""
+    tests_total: int | None = None
+    """The task's correctness tests (None in results stored before this field existed)."""
     measurements: list[Measurement] = field(default_factory=list)
     total_cost: float | None = None
     censored_level: str | None = None
