@@ -44,3 +44,9 @@ if [ "${1:-}" = "--test" ]; then
   fi
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extra}"
+if [ "${1:-}" = "--test" ]; then
+  # The service tests drive `perfjudge serve` with verl's own SandboxFusion client
+  # (verl/utils/reward_score/sandbox_fusion/utils.py, which needs only `requests`); the rest
+  # of verl (torch, vllm, ...) is not needed, so none of its dependencies are installed.
+  .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps "verl==0.9.1"
+fi

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
 from dataclasses import dataclass, field
@@ -101,14 +102,24 @@ def build_app(options: ServeOptions):
 
 
 def serve(options: ServeOptions) -> None:
-    """Serve until SIGINT/SIGTERM; then finish the requests in flight and stop."""
+    """Serve until SIGINT/SIGTERM; then finish the requests in flight, stop, return."""
     try:
         import uvicorn
     except ImportError:
         raise Unavailable("perfjudge serve needs its extra: pip install 'perfjudge[serve]'") \
             from None
+
+    class _GracefulServer(uvicorn.Server):
+        """uvicorn re-raises the stopping signal after a graceful shutdown, so the process
+        would end "killed by SIGTERM"; a graceful stop is a success (exit 0)."""
+
+        @contextlib.contextmanager
+        def capture_signals(self):
+            with super().capture_signals():
+                yield
+                getattr(self, "_captured_signals", []).clear()
     app, _ = build_app(options)
     config = uvicorn.Config(app, host=options.host, port=options.port, log_level="warning",
                             timeout_graceful_shutdown=int(options.graceful_s),
                             limit_concurrency=options.max_queue * 4 + 64, lifespan="on")
-    uvicorn.Server(config).run()
+    _GracefulServer(config).run()
