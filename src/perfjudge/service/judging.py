@@ -190,11 +190,8 @@ class JudgeService:
         """Each request's answer in order, or the error of a request that is wrong in
         itself (unknown task, a meter that cannot work, limits over the service's). The
         requests that need a check are admitted or refused together (`Overloaded`)."""
-        prepared = await self._run(lambda: [_or_error(self._prepare, r) for r in requests])
-        valid = [i for i, p in enumerate(prepared) if not isinstance(p, PerfjudgeError)]
-        cached = dict(zip(valid, await self._run(
-            lambda: [self.store.get(prepared[i]["key"]) for i in valid])))
-        todo = [i for i in valid if cached[i] is None]
+        prepared, cached = await self._run(lambda: self._lookup(requests))
+        todo = [i for i, hit in cached.items() if hit is None]
         results: dict[int, tuple[CheckResult, bool]] = {
             i: (hit, True) for i, hit in cached.items() if hit is not None}
         if todo:
@@ -221,6 +218,12 @@ class JudgeService:
             self.counts["cached" if was_cached else "judged"] += 1
             answers.append(await self._answer(p, result, was_cached))
         return answers
+
+    def _lookup(self, requests: list[JudgeInput]) -> tuple[list[Any], dict[int, Any]]:
+        """Each request prepared (or its error), and the stored result of each valid one."""
+        prepared = [_or_error(self._prepare, r) for r in requests]
+        return prepared, {i: self.store.get(p["key"]) for i, p in enumerate(prepared)
+                          if not isinstance(p, PerfjudgeError)}
 
     def _prepare(self, request: JudgeInput) -> dict[str, Any]:
         bench, task = self.task(request.benchmark, request.task_id)
