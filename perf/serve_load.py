@@ -7,7 +7,8 @@ benchmark and its expected outputs loaded before the clock starts). Each client 
 requests one after another; every request's code is distinct (a numbered comment), so each
 is judged, none comes from the store. Of every 10 requests, 6 carry the task's canonical
 solution, 3 a wrong one and 1 a hostile one (in turn: kills its parent, fork bomb, an
-infinite loop, 1 GiB of memory, 100 MB of output). Tasks cycle through the benchmark. A
+infinite loop, 1 GiB of memory, 100 MB of output). Tasks cycle through the benchmark in
+the same order at every level. A
 request answered 429 is sent again after its Retry-After (as a trainer would); a request
 without an answer (a connection error or no HTTP response in 600 s) counts as lost. The
 throughput is answered judge requests / wall seconds from the first send to the last
@@ -113,7 +114,7 @@ def bodies(benchmark: str, data_dir: Path, meter: str, n: int, offset: int,
              if not only or t.task_id in only]
     out = []
     for i in range(n):
-        task = tasks[(offset + i) % len(tasks)]
+        task = tasks[i % len(tasks)]  # every level the same tasks in the same order
         kind = i % 10
         if kind < 6 or (kind == 9 and not hostile):
             code = task.canonical.code

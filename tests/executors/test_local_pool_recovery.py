@@ -1,0 +1,73 @@
+"""A local pool whose worker dies: the pool is replaced, what it lost runs once more, and a
+request whose worker dies twice is `sandbox_error`, never the sample's verdict."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+import pytest
+
+from perfjudge.benchmarks import get_benchmark
+from perfjudge.engine import sandbox
+from perfjudge.executors import CheckRequest, LocalPoolExecutor
+
+pytestmark = [pytest.mark.xdist_group("heavy"), pytest.mark.skipif(
+    os.geteuid() != 0 or sandbox.probe().bwrap is None or not sandbox.probe().cgroups,
+    reason="needs root, bubblewrap and a writable cgroup")]
+
+TASK = get_benchmark("builtin").load()[0]
+
+
+def _workers(executor: LocalPoolExecutor) -> list[int]:
+    return list(getattr(executor._pool, "_processes", None) or {})
+
+
+def _check_in_thread(executor, request):
+    out: dict = {}
+    thread = threading.Thread(target=lambda: out.update(
+        result=next(iter(executor.check([request])))[1]))
+    thread.start()
+    return thread, out
+
+
+def _kill_workers(executor) -> int:
+    killed = 0
+    for pid in _workers(executor):
+        try:
+            os.kill(pid, signal.SIGKILL)
+            killed += 1
+        except ProcessLookupError:
+            pass
+    return killed
+
+
+def test_a_worker_killed_once_costs_a_rerun_not_a_result(tmp_path):
+    request = CheckRequest(TASK, TASK.canonical.code, "valgrind", tag="a")
+    with LocalPoolExecutor(1, store=tmp_path / "s.db") as executor:
+        thread, out = _check_in_thread(executor, request)
+        deadline = time.monotonic() + 60
+        while not _workers(executor):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        time.sleep(1.0)  # inside the (seconds-long) valgrind check
+        assert _kill_workers(executor) == 1
+        thread.join(300)
+        assert out["result"].verdict == "passed", out["result"].detail
+        assert out["result"].total_cost and executor.replaced == 1
+
+
+def test_a_request_whose_worker_dies_twice_is_a_sandbox_error(tmp_path):
+    request = CheckRequest(TASK, TASK.canonical.code, "valgrind", tag="a")
+    with LocalPoolExecutor(1, store=tmp_path / "s.db") as executor:
+        thread, out = _check_in_thread(executor, request)
+        while thread.is_alive():
+            _kill_workers(executor)
+            time.sleep(0.2)
+        result = out["result"]
+        assert result.verdict == "sandbox_error"
+        assert "worker failed" in result.detail and "died twice" in result.detail
+        again = next(iter(executor.check([CheckRequest(TASK, TASK.canonical.code, tag="b")])))
+        assert again[1].verdict == "passed"
