@@ -252,3 +252,100 @@ def _tasks(options):
 
 
 __all__ = ["generate", "print_generation", "run"]
+
+
+@app.command()
+def refine(
+    benchmark: str = BenchmarkOpt,
+    backend: str = BackendOpt, model: str = ModelOpt,
+    rounds: int = typer.Option(3, "--rounds", "-r", help="Rounds of feedback after the first "
+                                                         "answer."),
+    feedback: str = typer.Option("tests", "--feedback",
+                                 help="tests (the failing test: input, expected, got) | cost "
+                                      "(per-test cost against the reference, the slowest "
+                                      "test named) | profile (per-line counts of the "
+                                      "answer's code on its slowest test)."),
+    hide_inputs: bool = typer.Option(False, "--hide-inputs",
+                                     help="tests feedback names the failing test but not its "
+                                          "input or outputs (ECCO's hidden-test setting)."),
+    budget_usd: Optional[float] = typer.Option(None, "--budget-usd",
+                                               help="Stop asking once this many $ are spent."),
+    output: Path = typer.Option(Path("perfjudge-refine"), "--output", "-o",
+                                help="Directory for summary.json, rounds.jsonl, best.jsonl."),
+    meter: Optional[str] = MeterOpt,
+    templates: Optional[Path] = typer.Option(None, "--templates", exists=True, file_okay=False,
+                                             help="Folder of feedback templates (tests.txt, "
+                                                  "tests_hidden.txt, cost.txt, profile.txt, "
+                                                  "retry.txt) over the shipped ones."),
+    data_dir: Optional[Path] = DataDirOpt,
+    store: Optional[Path] = typer.Option(None, envvar="PERFJUDGE_STORE",
+                                         help="Results database (SQLite) used as cache."),
+    workers: Optional[int] = typer.Option(None, "--workers", "-j"),
+    base_url: Optional[str] = BaseUrlOpt, api_key_env: str = KeyEnvOpt,
+    temperature: float = TempOpt, top_p: Optional[float] = TopPOpt,
+    max_tokens: int = MaxTokOpt, seed: Optional[int] = SeedOpt,
+    system: Optional[str] = SystemOpt, concurrency: int = ConcOpt,
+    limit: Optional[int] = LimitOpt, task: list[str] = TaskOpt,
+    prices: Optional[Path] = PricesOpt, price_in: Optional[float] = PriceInOpt,
+    price_out: Optional[float] = PriceOutOpt,
+    as_json: bool = typer.Option(False, "--json", help="Print the summary JSON to stdout."),
+) -> None:
+    """Generate, judge, feed back, regenerate; keep each task's best correct answer.
+
+    A task stops when its best answer reaches the best reference level (with meter none:
+    when it is correct), or when the rounds or the budget end. Writes OUTPUT/rounds.jsonl
+    (every attempt: code, verdict, cost, tokens, $), OUTPUT/best.jsonl (a samples file for
+    `perfjudge evaluate -s`) and OUTPUT/summary.json (correctness and efficiency per round)."""
+    from perfjudge.generate.backends import SamplingParams
+    from perfjudge.generate.prices import Price
+    from perfjudge.pipeline.refine import RefineOptions
+    from perfjudge.pipeline.refine import refine as run_refine
+
+    if (price_in is None) != (price_out is None):
+        fail("--price-in and --price-out go together")
+    options = RefineOptions(
+        benchmark=benchmark, backend=backend, model=model, rounds=rounds, feedback=feedback,
+        budget_usd=budget_usd, output=output, meter=meter, tasks=tuple(task), limit=limit,
+        data_dir=data_dir, store=store, workers=workers, hide_inputs=hide_inputs,
+        templates=templates, params=SamplingParams(temperature, top_p, max_tokens, seed),
+        system=system, base_url=base_url, api_key_env=api_key_env, concurrency=concurrency,
+        prices=prices, price=Price(price_in, price_out, "command line")
+        if price_in is not None else None)
+    if not as_json:
+        warn_isolation()
+    with Progress(TextColumn("round {task.fields[round]}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err,
+                  disable=as_json or not err.is_terminal) as progress:
+        bar = progress.add_task("refine", total=None, round=0)
+
+        def update(round_: int, done: int, total: int) -> None:
+            progress.update(bar, completed=done, total=total, round=round_)
+
+        try:
+            report = run_refine(options, progress=update)
+        except PerfjudgeError as exc:
+            fail_with(exc)
+        except OSError as exc:
+            fail(escape(f"{exc} (check --output and --store)"), EXIT_ENVIRONMENT)
+    if as_json:
+        print(json.dumps(report.summary, default=str))
+        return
+    table = Table(title=f"perfjudge refine: {report.summary['benchmark']}, "
+                        f"{report.summary['model']}, feedback {report.summary['feedback']}, "
+                        f"meter {report.summary['meter']}")
+    for column in ("round", "asked", "correct", "best correct", "at best level",
+                   "mean speedup (best)", "tokens in/out", "$ (total)"):
+        table.add_column(column, justify="right")
+    for r in report.summary["rounds"]:
+        speedup = r["best_mean_speedup"]
+        table.add_row(str(r["round"]), str(r["asked"]), str(r["correct"]),
+                      str(r["best_correct"]), str(r["best_at_best_level"]),
+                      "-" if speedup is None else f"{speedup:.3f}",
+                      f"{r['prompt_tokens']}/{r['completion_tokens']}",
+                      f"{r['cost_usd']:.4f} ({r['spent_usd']:.4f})")
+    console.print(table)
+    stopped: dict[str, int] = {}
+    for t in report.summary["tasks"]:
+        stopped[t["stopped"]] = stopped.get(t["stopped"], 0) + 1
+    console.print("tasks stopped: " + ", ".join(f"{k} {v}" for k, v in sorted(stopped.items())))
+    console.print(f"wrote {report.output}/summary.json, rounds.jsonl and best.jsonl")

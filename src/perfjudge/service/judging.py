@@ -350,9 +350,12 @@ class JudgeService:
                 "benchmarks_loaded": sorted(self._benchmarks), "meters_ready": sorted(self._ready),
                 **self.counts}
 
-    def close(self) -> None:
+    def close(self, executor: bool = True) -> None:
+        """Stop the service's threads, and its executor unless ``executor`` is False (one
+        the caller passed in and closes itself)."""
         self._threads.shutdown(wait=True, cancel_futures=True)
-        self.executor.close()
+        if executor:
+            self.executor.close()
 
 
 def _or_error(fn: Callable[[Any], Any], arg: Any) -> Any:
