@@ -16,6 +16,7 @@ from perfjudge.records.task import TestCase as Case
 from perfjudge.store import Store
 
 pytestmark = [
+    pytest.mark.xdist_group("heavy"),  # time is measured: never beside the load-making tests
     pytest.mark.skipif(os.geteuid() != 0 or sandbox.probe().bwrap is None
                        or not sandbox.probe().cgroups,
                        reason="needs root, bubblewrap and a writable cgroup"),

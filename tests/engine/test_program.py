@@ -14,7 +14,7 @@ from perfjudge.engine.sandbox import Limits
 from perfjudge.records.program import ProgramRequest
 from perfjudge.store import Store
 
-pytestmark = [pytest.mark.usefixtures("sandbox_path"), pytest.mark.skipif(
+pytestmark = [pytest.mark.skipif(
     os.geteuid() != 0 or sandbox.probe().bwrap is None or not sandbox.probe().cgroups,
     reason="needs root, bubblewrap and a writable cgroup")]
 

@@ -193,3 +193,35 @@ def test_batches_keep_one_task_and_the_size():
     batches = _batches(reqs + reqs[:1], 4)
     assert [len(b) for b in batches] == [2, 2, 2, 1]
     assert all(len({r.task.task_id for r in b}) == 1 for b in batches)
+
+
+def test_the_service_judges_and_runs_programs_on_the_cluster_as_locally(executor, tmp_path):
+    """`perfjudge serve --executor ray`: the service's core over the cluster gives the local
+    executor's verdicts, and /run_code's program runs with equal counts (checks' counts on
+    the cluster are compared above)."""
+    import asyncio
+
+    from perfjudge.records.program import ProgramRequest
+    from perfjudge.service.judging import JudgeInput, JudgeService
+    from perfjudge.store import Store
+
+    task = TASKS[0]
+    requests_ = [JudgeInput("builtin", task.task_id, code=task.references[1].code, meter="none",
+                            reward="pass_rate"),
+                 JudgeInput("builtin", task.task_id, code="def two_sum(nums, target):\n"
+                            "    return [0, 0]\n", meter="none", reward="pass_rate")]
+    program = ProgramRequest("print(sum(range(int(input()))))", "5000", meter="valgrind")
+    answers = {}
+    for name, ex in (("ray", executor), ("local", InProcessExecutor())):
+        service = JudgeService(ex, Store(tmp_path / f"{name}.db"))
+        try:
+            answers[name] = (asyncio.run(service.judge_many(requests_)),
+                             asyncio.run(service.run_program(program)))
+        finally:
+            service.close(executor=False)
+    (remote, remote_run), (local, local_run) = answers["ray"], answers["local"]
+    assert [a["verdict"] for a in remote] == [a["verdict"] for a in local] == [
+        "passed", "wrong_answer"]
+    assert [a["reward"] for a in remote] == [a["reward"] for a in local]
+    assert remote_run.stdout == local_run.stdout == f"{sum(range(5000))}\n"
+    assert remote_run.cost == local_run.cost > 0

@@ -43,6 +43,7 @@ def _options(tmp_path: Path, data_dir: Path, samples: Path, **kw) -> EvaluateOpt
                            store=tmp_path / "store.db", **kw)
 
 
+@pytest.mark.xdist_group("heavy")  # cpu_time pairs: never beside the load-making tests
 def test_second_run_executes_nothing_and_gives_same_scores(tmp_path, data_dir):
     samples = _write_samples(tmp_path / "s.jsonl", data_dir)
     first = evaluate(_options(tmp_path, data_dir, samples))

@@ -20,7 +20,8 @@ from conftest import Server, needs_sandbox
 
 from perfjudge.benchmarks import get_benchmark
 
-pytestmark = [needs_sandbox, pytest.mark.xdist_group("service")]
+# "heavy": its servers fill both cores, so it never runs beside the load-sensitive tests
+pytestmark = [needs_sandbox, pytest.mark.xdist_group("heavy")]
 
 BUSY = ("import time\nstart = time.process_time()\n"
         "while time.process_time() - start < {seconds}:\n    pass\nprint('done')\n")
@@ -257,11 +258,10 @@ def _plain_hostile() -> list[str]:
 
 
 @pytest.mark.slow
-def test_the_hostile_suite_through_http_gets_the_engines_verdicts(server, humaneval_plus,
-                                                                  tmp_path):
-    """Each hostile sample, as HumanEval+ /53 (``add(x, y)``), judged through the service
-    and directly by the engine with the same limits: the same verdict, and the service
-    still answers an honest sample afterwards."""
+def test_the_hostile_suite_through_http_gets_the_engines_verdicts(server, data_dir, tmp_path):
+    """Each hostile sample, as HumanEval+ /53 (``add(x, y)``, its mini input set), judged
+    through the service and directly by the engine with the same limits: the same verdict,
+    and the service still answers an honest sample afterwards."""
     sys.path.insert(0, str(HOSTILE_DIR.parent))
     from hostcheck import sandbox_processes
 
@@ -269,7 +269,7 @@ def test_the_hostile_suite_through_http_gets_the_engines_verdicts(server, humane
     from perfjudge.engine.sandbox import Limits
     from perfjudge.store import Store
 
-    task = humaneval_plus["HumanEval/53"]
+    task = {t.task_id: t for t in get_benchmark("humaneval+mini").load(data_dir)}["HumanEval/53"]
     engine = Engine(limits=Limits(test_seconds=3.0, memory_bytes=512 << 20),
                     cache=Store(tmp_path / "direct.db"))
     names = _plain_hostile()
@@ -277,14 +277,14 @@ def test_the_hostile_suite_through_http_gets_the_engines_verdicts(server, humane
     escaped_before = {p for p in sandbox_processes() if not p[2]}
     for name in names:
         code = (HOSTILE_DIR / f"{name}.py").read_text() + "\n\nadd = f\n"
-        via_http = server.post("/v1/judge", {"benchmark": "humaneval+",
+        via_http = server.post("/v1/judge", {"benchmark": "humaneval+mini",
                                              "task_id": task.task_id, "code": code})
         assert via_http.status_code == 200, (name, via_http.text)
         direct = check_solution(task, code, engine=engine)
         assert via_http.json()["verdict"] == direct.verdict, (name, via_http.json()["detail"],
                                                               direct.detail)
-        honest = server.post("/v1/judge", {"benchmark": "humaneval+", "task_id": task.task_id,
-                                           "code": task.canonical.code})
+        honest = server.post("/v1/judge", {"benchmark": "humaneval+mini",
+                                           "task_id": task.task_id, "code": task.canonical.code})
         assert honest.json()["verdict"] == "passed", name
     escaped = {p for p in sandbox_processes() if not p[2]} - escaped_before
     assert not escaped, f"sandbox-uid processes outside any cgroup: {escaped}"
