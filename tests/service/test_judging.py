@@ -201,21 +201,27 @@ def test_admission_estimates_the_wait_from_recent_requests():
     assert queue.depth == 0
 
 
-def test_a_timed_out_request_is_504_and_its_result_still_lands_in_the_store(tmp_path):
+def test_a_timed_out_request_is_504_its_check_stays_queued_and_lands_in_the_store(tmp_path):
     from perfjudge.service.judging import NotJudgedInTime
 
     svc = JudgeService(ScriptedExecutor(scripted), Store(tmp_path / "s.db"),
                        request_timeout_s=0.1)
-    try:
-        request = JudgeInput("builtin", TASK.task_id, code=SLEEPY, meter="none")
+    request = JudgeInput("builtin", TASK.task_id, code=SLEEPY, meter="none")
+
+    async def scenario():
         with pytest.raises(NotJudgedInTime):
-            run(svc.judge(request))
-        assert svc.admission.depth == 0
+            await svc.judge(request)
+        assert svc.admission.depth == 1  # the check still holds its worker (0.5 s)
         deadline = time.monotonic() + 5
-        while svc.store.get(check_key(BENCH, TASK, SLEEPY, "none", svc.limits)) is None:
+        while svc.admission.depth:
             assert time.monotonic() < deadline
-            time.sleep(0.05)
-        assert run(svc.judge(request))["cached"]
+            await asyncio.sleep(0.02)
+        return await svc.judge(request)
+
+    try:
+        again = run(scenario())
+        assert again["cached"] and again["verdict"] == "passed"
+        assert svc.store.get(check_key(BENCH, TASK, SLEEPY, "none", svc.limits)) is not None
     finally:
         svc.close()
 

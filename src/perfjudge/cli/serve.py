@@ -45,11 +45,13 @@ def serve(
 ) -> None:
     """Serve verdicts, deterministic costs and rewards over HTTP until Ctrl-C / SIGTERM.
 
-    POST /v1/judge {benchmark, task_id, code|completion, meter?, limits?, reward?};
-    POST /v1/judge/batch [..]; POST /run_code (SandboxFusion's shape, for verl);
-    GET /v1/health; GET /metrics (Prometheus). On SIGTERM the requests in flight finish.
-    Exit code 2 for bad options (a public address without a token), 3 if the sandbox,
-    a meter or the data cannot work here."""
+    Routes: POST /v1/judge {benchmark, task_id, code|completion, meter?, limits?, reward?},
+    POST /v1/judge/batch [...], POST /run_code (SandboxFusion's shape, for verl's client:
+    use http://HOST:PORT/t/TOKEN/run_code), GET /v1/health, GET /metrics (Prometheus).
+
+    On SIGTERM the requests in flight finish, then it exits 0. Exit code 2 for bad options
+    (a public address without a token), 3 if the sandbox, a meter or the data cannot work
+    here."""
     from perfjudge.engine.sandbox import Limits
     from perfjudge.service.server import ServeOptions
     from perfjudge.service.server import serve as run_server

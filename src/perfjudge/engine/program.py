@@ -89,7 +89,7 @@ def _result_of(run: runner.HarnessRun, limits: Limits, tag: str) -> ProgramResul
             result.stdout = out if isinstance(out, str) else ""
             result.stdout_truncated = isinstance(size, int) and size > limits.max_output_bytes
     if run.status == "ok" and result.exit_code is not None:
-        if result.exit_code in (-24,):
+        if result.exit_code == -24:
             result.status, result.detail = "timeout", "killed by its CPU-time limit (SIGXCPU)"
         elif result.exit_code != 0:
             result.detail = f"the program {exit_description(result.exit_code)}"

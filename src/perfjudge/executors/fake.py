@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 
-from perfjudge.records.program import ProgramRequest, ProgramResult
 from perfjudge.executors.protocol import CheckRequest, program_failed, worker_failed
+from perfjudge.records.program import ProgramRequest, ProgramResult
 from perfjudge.records.result import CheckResult
 from perfjudge.records.task import Task
 

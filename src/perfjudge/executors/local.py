@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from perfjudge.engine.sandbox import Limits
-from perfjudge.records.program import ProgramRequest, ProgramResult
 from perfjudge.executors.protocol import CheckRequest, program_failed, worker_failed
+from perfjudge.records.program import ProgramRequest, ProgramResult
 from perfjudge.records.result import CheckResult
 from perfjudge.records.task import Task
 

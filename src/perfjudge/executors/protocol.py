@@ -6,8 +6,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from perfjudge.records.program import ProgramRequest, ProgramResult
 from perfjudge.engine.sandbox import Limits
+from perfjudge.records.program import ProgramRequest, ProgramResult
 from perfjudge.records.result import CheckResult
 from perfjudge.records.task import Reference, Task
 

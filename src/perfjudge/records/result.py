@@ -73,7 +73,8 @@ class CheckResult:
     failure: TestFailure | None = None
     tests_run: int = 0
     tests_passed: int = 0
-    """Correctness tests passed before the first failure (a sample stops there)."""
+    """Tests passed before the first failure (a sample stops there): the correctness
+    tests', plus the performance pass's when that is where it failed."""
     tests_total: int | None = None
     """The task's correctness tests (None in results stored before this field existed)."""
     measurements: list[Measurement] = field(default_factory=list)

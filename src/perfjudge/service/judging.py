@@ -8,10 +8,11 @@ worker processes, or a Ray cluster) and is filed in the results store under the 
 `evaluate` would give it, so an identical request, or one `evaluate` already judged, is
 answered from the store without running anything.
 
-Load is bounded: `Admission` counts requests waiting or running and refuses one that
+Load is bounded: `Admission` counts checks waiting or running and refuses a request that
 would pass ``max_queue`` (`Overloaded`: the HTTP layer answers 429 with Retry-After), and
 no request waits longer than ``request_timeout_s`` for its verdict (`NotJudgedInTime`: 504;
-the check itself runs on and its result is stored for the next identical request).
+the check itself runs on, still counted in the queue until it ends, and its result is
+stored for the next identical request).
 """
 
 from __future__ import annotations
@@ -197,16 +198,18 @@ class JudgeService:
         if todo:
             self.admission.enter(len(todo))
             started = time.perf_counter()
+            # the queue is left when the checks end, not when the request stops waiting: a
+            # timed-out check still holds a worker
+            checks = asyncio.gather(*(self._check_once(prepared[i]) for i in todo))
+            checks.add_done_callback(lambda _: self.admission.leave(
+                len(todo), (time.perf_counter() - started) / len(todo)))
             try:
-                checked = await asyncio.wait_for(asyncio.gather(
-                    *(self._check_once(prepared[i]) for i in todo)), self.request_timeout_s)
+                checked = await asyncio.wait_for(asyncio.shield(checks), self.request_timeout_s)
             except asyncio.TimeoutError:
                 raise NotJudgedInTime(
                     f"not judged within the service's {self.request_timeout_s:g} s; the "
                     "check goes on and an identical request will be answered from the "
                     "store") from None
-            finally:
-                self.admission.leave(len(todo), (time.perf_counter() - started) / len(todo))
             for i, result in zip(todo, checked):
                 results[i] = (result, False)
         answers: list[dict[str, Any] | PerfjudgeError] = []
@@ -329,15 +332,14 @@ class JudgeService:
                         runtime_identity(request.meter).values())
         self.admission.enter(1)
         started = time.perf_counter()
+        run = asyncio.ensure_future(self._run(
+            lambda: next(iter(self.executor.run_programs([request])))[1]))
+        run.add_done_callback(lambda _: self.admission.leave(1, time.perf_counter() - started))
         try:
-            return await asyncio.wait_for(self._run(
-                lambda: next(iter(self.executor.run_programs([request])))[1]),
-                self.request_timeout_s)
+            return await asyncio.wait_for(asyncio.shield(run), self.request_timeout_s)
         except asyncio.TimeoutError:
             raise NotJudgedInTime(f"not run within the service's {self.request_timeout_s:g} s")\
                 from None
-        finally:
-            self.admission.leave(1, time.perf_counter() - started)
 
     # ------------------------------------------------------------------ plumbing
 
