@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any, Optional
 
@@ -344,8 +345,6 @@ def refine(
                       f"{r['prompt_tokens']}/{r['completion_tokens']}",
                       f"{r['cost_usd']:.4f} ({r['spent_usd']:.4f})")
     console.print(table)
-    stopped: dict[str, int] = {}
-    for t in report.summary["tasks"]:
-        stopped[t["stopped"]] = stopped.get(t["stopped"], 0) + 1
+    stopped = Counter(t["stopped"] for t in report.summary["tasks"])
     console.print("tasks stopped: " + ", ".join(f"{k} {v}" for k, v in sorted(stopped.items())))
     console.print(f"wrote {report.output}/summary.json, rounds.jsonl and best.jsonl")

@@ -36,11 +36,13 @@ evaluate -s` reads it), ``summary.json`` the per-round report.
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import dataclasses
 import json
 import string
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -389,19 +391,13 @@ def _profile_text(task: Task, code: str, answer: dict[str, Any], service: JudgeS
     if result.exit_code != 0:
         return f"(no profile: the profiled run {result.status}: {result.detail})"
     try:
-        counts = dict(_literal(result.stdout.strip().splitlines()[-1]))
+        counts = dict(ast.literal_eval(result.stdout.strip().splitlines()[-1]))
     except (ValueError, IndexError, SyntaxError):
         return "(no profile: the profiled run printed no counts)"
     lines = code.splitlines()
     top = sorted(counts.items(), key=lambda kv: -kv[1])[:8]
     return "\n".join(f"line {n:>4}: {c:>12,} executions  | "
                      f"{lines[n - 1].strip() if 0 < n <= len(lines) else ''}" for n, c in top)
-
-
-def _literal(text: str) -> Any:
-    import ast
-
-    return ast.literal_eval(text)
 
 
 def _fenced(code: str) -> str:
@@ -471,15 +467,8 @@ def _round_summary(round_: int, attempts: list[Attempt], states: dict[str, TaskS
         "completion_tokens": sum(a.completion_tokens or 0 for a in attempts),
         "cost_usd": round(sum(a.cost_usd or 0.0 for a in attempts), 8),
         "spent_usd": round(spent, 8),
-        "verdicts": _count(a.verdict for a in attempts),
+        "verdicts": dict(Counter(a.verdict for a in attempts)),
     }
-
-
-def _count(values) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for v in values:
-        out[v] = out.get(v, 0) + 1
-    return out
 
 
 def _summary(options: RefineOptions, benchmark: str, backend: ModelBackend, meter: str,

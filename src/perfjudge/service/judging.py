@@ -153,6 +153,12 @@ class JudgeService:
         """The request's meter, checked once per meter to work here. Time meters are refused:
         on a service that judges many requests at once, time measures the load."""
         meter = name or meters.default_meter(bench.native_metric)
+        self._ready_meter(meter)
+        return meter
+
+    def _ready_meter(self, meter: str) -> None:
+        """Refuse a time meter; check once per meter that it works on the executor, and
+        keep the runtime identity its store keys carry."""
         m = meters.get_meter(meter)
         if m.measures and not m.deterministic:
             raise UsageError(f"meter {meter!r} measures time, which on a shared service "
@@ -162,7 +168,6 @@ class JudgeService:
             if meter not in self._ready:
                 self.executor.ready(meter)
                 self._ready[meter] = "|".join(runtime_identity(meter).values())
-        return meter
 
     def limits_for(self, timeout_s: float | None, memory_mb: int | None) -> Limits:
         limits = self.limits
@@ -321,15 +326,7 @@ class JudgeService:
     async def run_program(self, request: ProgramRequest) -> ProgramResult:
         """One program run (SandboxFusion's /run_code), admitted like a judge request."""
         if request.meter is not None:
-            m = meters.get_meter(request.meter)
-            if m.measures and not m.deterministic:
-                raise UsageError(f"meter {request.meter!r} measures time, which on a shared "
-                                 "service measures its load: use valgrind or instructions")
-            with self._ready_lock:
-                if request.meter not in self._ready:
-                    self.executor.ready(request.meter)
-                    self._ready[request.meter] = "|".join(
-                        runtime_identity(request.meter).values())
+            self._ready_meter(request.meter)
         self.admission.enter(1)
         started = time.perf_counter()
         run = asyncio.ensure_future(self._run(
