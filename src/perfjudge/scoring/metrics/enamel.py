@@ -26,7 +26,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.special import gammaln
 
 from perfjudge.scoring.metrics._validate import array_1d, positive
 from perfjudge.scoring.metrics.ties import EXACT, Resolution
@@ -42,6 +41,8 @@ def expected_max_of_k(values: Sequence[float], k: int) -> float:
 
     The estimator behind ENAMEL's eff@k (q-rz/enamel ``calc_eff_at_k``); the i-th smallest of
     n values is the maximum of exactly C(i-1, k-1) of the C(n, k) k-subsets."""
+    from scipy.special import gammaln  # here: scipy costs every judging process ~1 s to import
+
     arr = np.sort(array_1d("values", values))
     n = arr.size
     if isinstance(k, bool) or int(k) != k or not 1 <= k <= n:

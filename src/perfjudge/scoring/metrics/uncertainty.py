@@ -16,7 +16,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from perfjudge.scoring.metrics._validate import array_1d
 
@@ -90,6 +89,8 @@ def paired_comparison(
         raise ValueError(f"a has {va.size} tasks but b has {vb.size}; a paired comparison needs the same tasks")
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
+    from scipy import stats  # here: scipy costs every judging process ~1 s to import
+
     diff = va - vb if higher_is_better else vb - va
     a_better, b_better = int((diff > 0).sum()), int((diff < 0).sum())
     ties = int(diff.size - a_better - b_better)
