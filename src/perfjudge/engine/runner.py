@@ -756,6 +756,13 @@ class _Driver:
             return
         if not self.harness_ended:
             detail = launch_failure(self.run.stderr)
+            if self.zygote_status is not None:  # warm: the slot saw how the job's process ended
+                try:
+                    ended = exit_description(os.waitstatus_to_exitcode(self.zygote_status))
+                except ValueError:
+                    ended = f"ended with wait status {self.zygote_status}"
+                detail = "; ".join(filter(None, [f"its process {ended}",
+                                                 _cgroup_limits_hit(self.group), detail]))
             self._fail("sandbox_error", "the harness ended without finishing the job"
                        + (f": {detail}" if detail else ""))
             return
@@ -1272,6 +1279,15 @@ def _host_pid(group: RunGroup, ns_pid: int) -> int:
             if line.startswith("NSpid:") and line.split()[-1] == str(ns_pid):
                 return pid
     raise OSError(3, f"no sandboxed process with pid {ns_pid}")
+
+
+def _cgroup_limits_hit(group: RunGroup) -> str:
+    try:
+        hit = [name for name, hit in (("memory", group.oom_killed()),
+                                      ("processes", group.pids_hit_limit())) if hit]
+    except OSError:
+        return ""
+    return f"the cgroup's {' and '.join(hit)} limit was hit" if hit else ""
 
 
 def launch_failure(stderr: bytes) -> str:
