@@ -61,9 +61,11 @@ def test_a_sample_paired_with_itself_is_as_fast(task, engine):
     assert paired["reference"] == "canonical" and paired["tests"] == 2
     # cpu_time: 1 warm-up + 5 rounds, one more so each side goes first 3 times; warm-up dropped
     assert paired["rounds"] == 6 and not paired["dearest_charged"]
-    # one draw of a 95% interval may miss 1; how often it does is perf/reproducibility.py's
-    assert paired["low"] <= paired["speedup"] <= paired["high"] < 1.3 * paired["low"], paired
-    assert 0.9 < paired["speedup"] < 1.1, paired
+    # How close to 1 and how narrow the interval is depends on the machine's load, so that
+    # is measured by perf/reproducibility.py, not asserted here (house rule 4): under the
+    # full suite a self-pair once gave 0.84 [0.72, 0.98]. What holds on any machine:
+    assert 0 < paired["low"] <= paired["speedup"] <= paired["high"], paired
+    assert 0.5 < paired["speedup"] < 2, paired  # the same code, not a 3x difference (below)
 
 
 def test_a_faster_sample_is_faster_by_an_interval_above_one(task, engine):
