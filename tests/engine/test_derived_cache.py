@@ -36,7 +36,10 @@ def test_derived_data_is_stored_as_marshal_and_read_back_by_a_fresh_engine(tmp_p
     assert same(first._cached("k", lambda: calls.append(1) or VALUE), VALUE)
     again = judge.Engine(cache=Store(path))._cached("k", lambda: calls.append(2))
     assert calls == [1] and same(again, VALUE)
-    assert again["outputs"][0] is not again["outputs"][-1]
+    shared = [1, 2]
+    judge.Engine(cache=Store(path))._cached("aliased", lambda: {"a": shared, "b": shared})
+    back = judge.Engine(cache=Store(path))._cached("aliased", lambda: calls.append(3))
+    assert back == {"a": [1, 2], "b": [1, 2]} and back["a"] is not back["b"]  # as JSON gave
     with sqlite3.connect(path) as conn:
         kind, raw = conn.execute("SELECT typeof(value), value FROM blobs WHERE key='k'").fetchone()
     assert kind == "blob" and raw.startswith(judge.DERIVED_MARSHAL)
