@@ -205,7 +205,9 @@ class _Launch:
             assert run_dir is not None
             records = "/cg" if in_sandbox else str(run_dir.records)
             inner = [sandbox.valgrind_launcher() or "valgrind", "--tool=callgrind", "--vgdb=no",
-                     "--dump-before=PyOS_AfterFork_Child", "--dump-line=no",
+                     "--dump-before=PyOS_AfterFork_Child", "--zero-before=pj_judge_forks",
+                     "--skip-plt=no",
+                     "--dump-line=no",
                      f"--callgrind-out-file={records}/cg.out.%p", "--log-file=/dev/null",
                      *inner]
         env = sandbox.child_environment(limits, namespaces)
