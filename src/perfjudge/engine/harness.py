@@ -590,6 +590,9 @@ def _measured_call(n, kind, args, code, entry_point, report, control_fd, program
     os.close(go_r)
     if expected_pid is not None and pid != expected_pid:
         os.kill(pid, 9)  # still idle: it never runs sample code
+    # the parent moves the child into its call's cgroup while the child sets up: a cgroup
+    # migration waits for an RCU grace period (5-15 ms here once migrations are rare)
+    report.send({"e": "spawned", "n": n, "pid": pid})
     started = _os_read(ready_r, 1) == b"r"  # b"" if the child died in its set-up
     os.close(ready_r)
     report.send({"e": "forked", "n": n, "pid": pid})

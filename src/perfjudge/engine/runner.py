@@ -641,6 +641,7 @@ class _Driver:
         self.once: set[str] = set()
         # measure-mode state
         self.current: dict | None = None
+        self.spawned: dict | None = None
         self.announced: int | None = None
         self.records: list[Path] = []
         self.harness_ended = False
@@ -900,6 +901,8 @@ class _Driver:
                 self.watch.events()  # the parent's own creation of the files
             self.announced = pid
             self._go(self.launch.control_w)
+        elif kind == "spawned" and self.measure_mode:
+            self._spawned(event)
         elif kind == "forked" and self.measure_mode:
             self._forked(event)
         elif kind == "exited" and self.measure_mode:
@@ -920,19 +923,41 @@ class _Driver:
         else:
             self._fail("sandbox_error", f"unexpected report {kind!r} from the harness")
 
+    def _spawned(self, event: dict) -> None:
+        """A call's child exists and is setting up: move it into the call's own cgroup now,
+        so the migration's wait overlaps the set-up instead of delaying the call."""
+        n, pid = event.get("n"), event.get("pid")
+        if not isinstance(n, int) or not 0 <= n < len(self.calls) or not isinstance(pid, int) \
+                or self.current is not None or self.spawned is not None:
+            self._fail("sandbox_error", "the harness reported a call it was not given")
+            return
+        if self.run_dir is not None and pid != self.announced:
+            self._fail("sandbox_error", f"the child got pid {pid}, not the announced "
+                       f"{self.announced}: its valgrind record would be lost")
+            return
+        child = None
+        if self.group.active:
+            child = self.group.call_group(f"call-{n}")
+            if child is not None:
+                try:
+                    child.join(_host_pid(self.group, pid))
+                except OSError:
+                    child.close()
+                    child = None
+        self.spawned = {"n": n, "pid": pid, "group": child}
+
     def _forked(self, event: dict) -> None:
         n, pid = event.get("n"), event.get("pid")
-        if not isinstance(n, int) or not 0 <= n < len(self.calls) or not isinstance(pid, int):
+        spawned, self.spawned = self.spawned, None
+        if spawned is None or (n, pid) != (spawned["n"], spawned["pid"]):
+            if spawned is not None and spawned["group"] is not None:
+                spawned["group"].close()
             self._fail("sandbox_error", "the harness reported a call it was not given")
             return
         kind, index, repeat = self.calls[n]
         call = MeasuredCall(n, kind, index, repeat)
         current = {"call": call, "pid": pid}
         if self.run_dir is not None:
-            if pid != self.announced:
-                self._fail("sandbox_error", f"the child got pid {pid}, not the announced "
-                           f"{self.announced}: its valgrind record would be lost")
-                return
             current["record"] = self.records[0]
         if self.counter:
             host = _host_pid(self.group, pid)
@@ -943,15 +968,8 @@ class _Driver:
                 self._fail("sandbox_error", f"could not open the instruction counter: {exc}")
                 return
         if self.group.active:
-            meter = self.group
-            child = self.group.call_group(f"call-{n}")
-            if child is not None:
-                try:
-                    child.join(_host_pid(self.group, pid))
-                    meter = child
-                except OSError:
-                    child.close()
-                    child = None
+            child = spawned["group"]
+            meter = child if child is not None else self.group
             current["group"] = child
             _settle(meter)
             current["base"] = meter.memory_now()
