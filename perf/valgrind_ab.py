@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import REPO, RESULTS, Tee, load_average, machine_header, table  # noqa: E402
+from _common import REPO, RESULTS, Stats, Tee, load_average, machine_header, table  # noqa: E402
 
 ROUND = r"""
 import json, sys, tempfile, time
@@ -95,20 +94,18 @@ def main(argv: list[str]) -> int:
                                 str(tree)], capture_output=True)
     rows = []
     for commit in args.commits:
-        values = sorted(times[commit])
+        st = Stats.of(times[commit])
         same = all(c == counts[commit][0] for c in counts[commit])
-        rows.append([commit, trees[commit][1], len(values),
-                     f"{statistics.median(values) * 1e3:.0f}",
-                     f"{values[len(values) // 10] * 1e3:.0f}",
-                     f"{values[-1 - len(values) // 10] * 1e3:.0f}",
+        rows.append([commit, trees[commit][1], st.n, f"{st.median * 1e3:.0f}",
+                     f"{st.p10 * 1e3:.0f}", f"{st.p90 * 1e3:.0f}",
                      "yes" if same else "NO", json.dumps(counts[commit][0])])
     out()
     out("warm valgrind check of a trivial task (1 correctness + 1 performance test), ms")
     out(table(["commit", "sha", "checks", "median", "p10", "p90", "counts stable",
                "counts (sample, baseline) per test"], rows, "llrrrrll"))
-    first = statistics.median(times[args.commits[0]])
+    first = Stats.of(times[args.commits[0]]).median
     for commit in args.commits[1:]:
-        out(f"{commit} / {args.commits[0]}: {statistics.median(times[commit]) / first:.2f}x")
+        out(f"{commit} / {args.commits[0]}: {Stats.of(times[commit]).median / first:.2f}x")
     out.save()
     return 0
 
