@@ -5,6 +5,7 @@ the machine's measured speed; the wall clock only catches a sample that sleeps."
 from __future__ import annotations
 
 import os
+import select
 import subprocess
 import sys
 import time
@@ -130,3 +131,84 @@ def test_reference_times_in_a_shared_store_stay_on_their_machine(tmp_path, monke
     again = Engine(cache=store).correctness_tests(task)
     assert [t.expected for t in again] == [9, 16]
     assert store._conn().execute("SELECT COUNT(*) FROM blobs").fetchone()[0] > blobs
+
+
+class _LatePoller:
+    """A real poller whose next wait after the judge read the sample's ``late`` event starts
+    4 s late (once per test), as when the judge is descheduled on a busy machine: the sample
+    runs on unwatched, and its events, the zygote's too, are then read in one go."""
+
+    late: str | None = None
+    armed = False
+
+    def __init__(self, poller) -> None:
+        self._poller = poller
+
+    def __getattr__(self, name):
+        return getattr(self._poller, name)
+
+    def poll(self, timeout=None):
+        if _LatePoller.armed:
+            _LatePoller.armed, _LatePoller.late = False, None
+            time.sleep(4.0)
+        return self._poller.poll(timeout)
+
+
+def _spinner(extra_seconds: float) -> str:
+    return SPIN.replace("end = time.process_time() + seconds",
+                        f"end = time.process_time() + seconds + {extra_seconds}")
+
+
+def _late_judge(tmp_path, monkeypatch, late: str):
+    from perfjudge.engine import runner
+
+    limits = Limits(test_seconds=5.0, min_test_seconds=0.5, wall_seconds=60.0)
+    engine = Engine(limits=limits, cache=Store(tmp_path / "derived.db"))
+    floor = 0.5 * engine.machine_speed()
+    task = Task("machine", "machine/spin", "", "function", "f",
+                tests=(Case([0.0], 0.0, True, reference_seconds=0.001),),
+                references=(Reference("ref", "def f(seconds):\n    return seconds\n"),))
+    check_solution(task, "def f(seconds):\n    return seconds\n", engine=engine)  # warm slot
+    real_poll, real_event = select.poll, runner._Driver._sample_event
+
+    def sample_event(driver, event):
+        real_event(driver, event)
+        if event.get("e") == _LatePoller.late:
+            _LatePoller.armed = True
+
+    _LatePoller.late, _LatePoller.armed = late, False
+    monkeypatch.setattr(runner.select, "poll", lambda: _LatePoller(real_poll()))
+    monkeypatch.setattr(runner._Driver, "_sample_event", sample_event)
+    return engine, task, floor
+
+
+@needs_sandbox
+@pytest.mark.parametrize("late", ["loaded", "ready"])
+def test_a_judge_that_fell_behind_says_so_and_judges_again(tmp_path, monkeypatch, late):
+    """A test's CPU limit starts at its 'ready', which a late judge reads late (or together
+    with its 'done', after the zygote's 'exited'): the sample's CPU before that reading is
+    still the test's. A sample that spins 1.5x the limit and ends while the judge is away
+    must not pass: the run says the judge fell behind, and the judge runs it again."""
+    from perfjudge.engine import runner
+
+    engine, task, floor = _late_judge(tmp_path, monkeypatch, late)
+    runs = []
+    real_run = runner.run_harness
+
+    def spy(job, **kwargs):
+        runs.append(real_run(job, **kwargs))
+        return runs[-1]
+
+    monkeypatch.setattr(runner, "run_harness", spy)
+    result = check_solution(task, _spinner(1.5 * floor), engine=engine)
+    assert result.verdict == "timeout" and "CPU time limit" in result.detail, result.detail
+    assert [(r.status, r.behind) for r in runs] == [("sandbox_error", True), ("timeout", False)]
+    assert "fell behind the sample on test 0" in runs[0].detail, runs[0].detail
+
+
+@needs_sandbox
+def test_a_late_judge_still_passes_a_sample_within_its_limit(tmp_path, monkeypatch):
+    """While the judge is away the sample's CPU, not the wall clock, is what counts."""
+    engine, task, floor = _late_judge(tmp_path, monkeypatch, "ready")
+    result = check_solution(task, _spinner(0.3 * floor), engine=engine)
+    assert result.verdict == "passed", result.detail

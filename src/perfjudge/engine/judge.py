@@ -408,6 +408,11 @@ NOISY_CV = 0.10
 reported with a warning: the machine was busy, or the sample's cost varies."""
 
 
+JUDGE_ATTEMPTS = 2
+"""Runs of one correctness pass when the judge fell behind the sample (`HarnessRun.behind`):
+the machine's fault, so the sample is judged again before a ``sandbox_error`` is reported."""
+
+
 def _judge(task: Task, code: str, tests: list[TestCase], engine: Engine, limits: Limits,
            phase: str, deadlines: list[float] | None = None,
            timing: bool = False, censor_limit: float | None = None,
@@ -423,8 +428,11 @@ def _judge(task: Task, code: str, tests: list[TestCase], engine: Engine, limits:
     except EngineError as exc:
         return CheckResult(task.task_id, "sandbox_error", detail=f"{task.task_id}: {exc}"), \
             HarnessRun("sandbox_error")
-    run = runner.run_harness(job, limits=limits, deadlines=deadlines, measure=timing,
-                             cpu=engine.cpu)
+    for _ in range(JUDGE_ATTEMPTS):
+        run = runner.run_harness(job, limits=limits, deadlines=deadlines, measure=timing,
+                                 cpu=engine.cpu)
+        if not run.behind:
+            break
     result = CheckResult(task.task_id, "passed", stdout_tail=_text(run.stdout),
                          stderr_tail=_text(run.stderr), peak_memory_bytes=run.peak_bytes)
     cut = _censor_point(task, tests, run, censor_limit) if censor_limit is not None else None

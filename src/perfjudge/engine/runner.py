@@ -115,6 +115,9 @@ class HarnessRun:
     output_bytes: int = 0
     wall_seconds: float = 0.0
     peak_bytes: int | None = None
+    behind: bool = False
+    """The judge read a test's events too late to tell whether it kept its CPU limit (a
+    ``sandbox_error``, the machine's fault: judge it again)."""
 
     def of(self, kind: str) -> list[dict]:
         return [e for e in self.events if e.get("e") == kind]
@@ -621,6 +624,15 @@ class _Driver:
         self.step_limit = self.step_default
         self.step_deadline = started + self.step_limit
         self.cpu_budget: tuple[int, float] | None = None
+        # Without a handshake the child runs test after test unchecked, so the parent may read
+        # a test's 'ready' (even its 'done') late; ``quiet_cpu`` is the group's CPU reading
+        # taken before the sample channel was last seen empty: whatever arrives later was
+        # sent after it. A test's CPU lies between two such bounds (see `_bound_cpu`).
+        self.bounds_cpu = bool(deadlines) and not job.get("handshake") and \
+            job["mode"] != "measure" and group.active and launch.sample_r is not None
+        # the job is not sent yet, so every event of it comes after this reading
+        self.quiet_cpu = group.cpu_ns() if self.bounds_cpu else 0
+        self.ready_quiet_cpu = self.quiet_cpu
         self.counters: list[int] = []
         # Bytes for the sandbox's pipes, written only as the pipes take them: a sample that
         # never reads its go bytes must not block the parent (it used to, forever).
@@ -737,6 +749,7 @@ class _Driver:
                               f"{self.cpu_budget[1]:.3g} s for this test")
                 return
             wait = deadline - now if self.cpu_budget is None else min(deadline - now, 0.02)
+            mark = self.group.cpu_ns() if self.bounds_cpu else 0
             for fd, mask in poller.poll(max(1, int(wait * 1000))):
                 if fd in self.outbox:
                     if mask & (select.POLLERR | select.POLLHUP):
@@ -750,6 +763,9 @@ class _Driver:
                     return
                 if self.slot_done:
                     break
+            if self.bounds_cpu and not self.sample.pending and \
+                    _unread(self.launch.sample_r) == 0:
+                self.quiet_cpu = mark
         if self.slot_done:
             # Every process of the job is gone: what they wrote is all in the pipes.
             for fd in sorted(open_fds):
@@ -845,6 +861,29 @@ class _Driver:
             if self.run.status != "ok":
                 return
 
+    def _bound_cpu(self, event: dict) -> bool:
+        """At a test's 'done' when the child runs unchecked: its CPU time is at least the
+        last quiet reading less the reading at its 'ready' (both bounds the parent took
+        when late lie inside the test), and at most now less the quiet reading before its
+        'ready'. Over the limit for sure: a timeout; surely under it, or within the
+        judge's own resolution: go on; otherwise the judge fell behind (a busy machine),
+        and it says so instead of passing or failing the sample. False when it ended the run."""
+        base, limit = self.cpu_budget  # type: ignore[misc]
+        lower = (self.quiet_cpu - base) / 1e9
+        upper = (self.group.cpu_ns() - self.ready_quiet_cpu) / 1e9
+        if lower > limit:
+            self._timeout("killed after exceeding the CPU time limit of "
+                          f"{limit:.3g} s for this test")
+            return False
+        if upper <= limit or upper - max(lower, 0.0) <= max(BEHIND_SLACK * limit, 0.05):
+            return True
+        self.run.behind = True
+        self._fail("sandbox_error", f"the judge fell behind the sample on test "
+                   f"{event.get('i')}: it used between {max(lower, 0.0):.3g} and {upper:.3g} s "
+                   f"of CPU against a limit of {limit:.3g} s, and the machine was too busy for "
+                   "the judge to read which (judge it again)")
+        return False
+
     def _reset_step(self) -> None:
         self.step_limit = self.step_default
         self.step_deadline = time.perf_counter() + self.step_limit
@@ -854,7 +893,10 @@ class _Driver:
 
     def _report_event(self, event: dict) -> None:
         kind = event["e"]
-        self._reset_step()
+        if self.measure_mode or self.window is None:
+            # a run-mode test's limit stands until its own 'done', whatever the zygote says
+            # meanwhile (its 'exited' is read first when the judge was late)
+            self._reset_step()
         if kind == "slot_ready" and self.slot is not None:
             pid, status = event.get("pid"), event.get("status")
             if not isinstance(pid, int) or not isinstance(status, int):
@@ -1052,6 +1094,8 @@ class _Driver:
             self.once.add(kind)
         if kind == "done":
             self.last_done = event.get("i")
+            if self.bounds_cpu and self.cpu_budget is not None and not self._bound_cpu(event):
+                return
         self._reset_step()
         run, group = self.run, self.group
         if kind == "loaded" and group.active and self.counter:
@@ -1064,6 +1108,7 @@ class _Driver:
                 # time gets slack for a loaded machine and catches sleepers.
                 if group.active:
                     self.cpu_budget = (group.cpu_ns(), deadlines[i])
+                    self.ready_quiet_cpu = self.quiet_cpu
                     self.step_limit = WALL_SLACK * deadlines[i] + 1.0
                 else:
                     self.step_limit = deadlines[i]
@@ -1105,6 +1150,11 @@ class _Driver:
         elif kind == "end":
             self.sample_ended = True
         run.events.append(event)
+
+
+BEHIND_SLACK = 0.10
+"""How wide (as a fraction of a test's CPU limit, at least 50 ms) the judge's uncertainty
+about a test's CPU time may be before it declines to decide whether the test kept its limit."""
 
 
 def _unread(fd: int) -> int:
