@@ -6,11 +6,13 @@ Not part of the perfjudge package; the scripts import it as a sibling module.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import statistics
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -135,6 +137,27 @@ class Tee:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.path.write_text("\n".join(self.parts) + "\n")
             print(f"\n(saved to {self.path})", file=sys.stderr)
+
+
+@contextlib.contextmanager
+def worktrees(commits: list[str], into: Path) -> Iterator[dict[str, tuple[Path, str]]]:
+    """Each commit checked out (detached) under ``into``: ``{commit: (tree, short sha)}``, for
+    scripts that compare commits side by side in one run (a run's figures only compare with
+    figures of the same run: this machine's speed drifts between days). Removed afterwards."""
+    trees: dict[str, tuple[Path, str]] = {}
+    try:
+        for commit in commits:
+            tree = into / f"tree-{len(trees)}"
+            subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(tree),
+                            commit], check=True, capture_output=True)
+            sha = subprocess.run(["git", "-C", str(tree), "rev-parse", "--short", "HEAD"],
+                                 check=True, capture_output=True, text=True).stdout.strip()
+            trees[commit] = (tree, sha)
+        yield trees
+    finally:
+        for tree, _ in trees.values():
+            subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(tree)],
+                           capture_output=True)
 
 
 def load_average() -> str:

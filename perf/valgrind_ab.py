@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import REPO, RESULTS, Stats, Tee, load_average, machine_header, table  # noqa: E402
+from _common import RESULTS, Stats, Tee, load_average, machine_header, table, worktrees  # noqa: E402
 
 ROUND = r"""
 import json, sys, tempfile, time
@@ -63,35 +63,22 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     out = Tee(RESULTS / "valgrind_ab.txt" if args.save else None)
     out(machine_header("perf/valgrind_ab.py", argv))
-    with tempfile.TemporaryDirectory() as tmp:
-        trees = {}
-        for commit in args.commits:
-            tree = Path(tmp) / f"tree-{len(trees)}"
-            subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(tree),
-                            commit], check=True, capture_output=True)
-            sha = subprocess.run(["git", "-C", str(tree), "rev-parse", "--short", "HEAD"],
-                                 check=True, capture_output=True, text=True).stdout.strip()
-            trees[commit] = (tree, sha)
-        try:
-            times = {c: [] for c in args.commits}
-            counts: dict[str, list] = {c: [] for c in args.commits}
-            for r in range(args.rounds):
-                out(f"# round {r + 1} (load average {load_average()})")
-                for commit in args.commits:
-                    tree, _ = trees[commit]
-                    env = dict(os.environ, PYTHONPATH=str(tree / "src"))
-                    done = subprocess.run([sys.executable, "-c", ROUND, str(args.checks)],
-                                          env=env, cwd=tmp, check=True, capture_output=True,
-                                          text=True)
-                    data = json.loads(done.stdout.strip().splitlines()[-1])
-                    times[commit] += data["times"]
-                    counts[commit].append(data["counts"])
-                    out(f"#   {commit}: " + " ".join(f"{t * 1e3:.0f}" for t in data["times"])
-                        + " ms")
-        finally:
-            for tree, _ in trees.values():
-                subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force",
-                                str(tree)], capture_output=True)
+    with tempfile.TemporaryDirectory() as tmp, worktrees(args.commits, Path(tmp)) as trees:
+        times = {c: [] for c in args.commits}
+        counts: dict[str, list] = {c: [] for c in args.commits}
+        for r in range(args.rounds):
+            out(f"# round {r + 1} (load average {load_average()})")
+            for commit in args.commits:
+                tree, _ = trees[commit]
+                env = dict(os.environ, PYTHONPATH=str(tree / "src"))
+                done = subprocess.run([sys.executable, "-c", ROUND, str(args.checks)],
+                                      env=env, cwd=tmp, check=True, capture_output=True,
+                                      text=True)
+                data = json.loads(done.stdout.strip().splitlines()[-1])
+                times[commit] += data["times"]
+                counts[commit].append(data["counts"])
+                out(f"#   {commit}: " + " ".join(f"{t * 1e3:.0f}" for t in data["times"])
+                    + " ms")
     rows = []
     for commit in args.commits:
         st = Stats.of(times[commit])
