@@ -62,7 +62,9 @@ def test_second_run_executes_nothing_and_gives_same_scores(tmp_path, data_dir):
     assert first.summary["counts"]["verdicts"] == {"passed": N_TASKS, "runtime_error": N_TASKS}
     assert first.scores["pass@1"]["value"] == pytest.approx(0.5)
     second = evaluate(_options(tmp_path, data_dir, samples))
-    assert second.executed == 0
+    assert second.executed == 0, [  # only a judge's fault (never stored) is run again
+        (r["task_id"], r["reference"], r["verdict"], r.get("detail")) for r in first.records
+        if r["verdict"] == "sandbox_error"]
     assert second.reused == first.executed
     assert second.scores["pass@1"] == first.scores["pass@1"]
     summary = load_run(tmp_path / "out")
