@@ -11,6 +11,8 @@ hands the outputs to the task's checker in a separate sandboxed process.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import marshal
 import math
 import statistics
@@ -89,6 +91,47 @@ class Engine:
             raise EngineError(f"could not calibrate this machine's speed: {run.status} "
                               f"{run.detail}")
         return statistics.median(times[1:]) / 1e9 / NOMINAL_CALIBRATION_SECONDS
+
+    def valgrind_baseline(self, task: Task, inputs: list[bytes], preload: list[str],
+                          limits: Limits) -> list[MeasuredCall]:
+        """The do-nothing module's valgrind calls on these inputs (``null`` per input, and
+        ``load-null`` for a function task): what every measured call is charged above.
+
+        They run once, in a job of their own, and are kept as derived data. What decides
+        them is the interpreter, the harness, valgrind, the preloaded modules and the
+        input bytes, never the sample: in the sample's own zygote they moved by up to a few
+        hundred instructions with the sample's code (the zygote compiles it), so the same
+        input had a different baseline for every sample. Kept apart, every sample, in any
+        order and in any run, is charged above the same counts, and a check makes half the
+        valgrind calls. The CPU time kept with them (for `_check_counts_against_cpu`) is
+        this machine's, so the key names the machine."""
+        identity = [BASELINE_FORMAT, store.machine_fingerprint(),
+                    sandbox.interpreter_identity(sandbox.probe().python),
+                    meters.get_meter("valgrind").availability()[1], sandbox.harness_dir().name,
+                    task.kind, task.entry_point, task.language, preload,
+                    [hashlib.sha256(x).hexdigest() for x in inputs]]
+        key = "valgrind-baseline-" + sha256_text(json.dumps(identity))
+        rows = self._cached(key, lambda: self._baseline_run(task, inputs, preload, limits))
+        return [MeasuredCall(n=-1, kind=kind, index=index, repeat=0, exit_code=0,
+                             cpu_ns=cpu_ns, instructions=count)
+                for kind, index, count, cpu_ns in rows]
+
+    def _baseline_run(self, task: Task, inputs: list[bytes], preload: list[str],
+                      limits: Limits) -> list[list]:
+        calls = ([("load-null", -1, 0)] if task.kind == "function" else []) + \
+            [("null", i, 0) for i in range(len(inputs))]
+        job = {"mode": "measure", "kind": task.kind, "code": "", "entry_point": task.entry_point,
+               "inputs": inputs, "calls": calls, "preload": preload, "language": task.language,
+               "cpu_seconds": limits.test_seconds, "partner": None, "output_caps": {},
+               "cpu_limits": {}}
+        run = runner.run_harness(job, limits=limits, valgrind=True, cpu=self.cpu)
+        bad = [c for c in run.calls if not c.started or c.exit_code != 0 or c.record_error
+               or c.instructions is None]
+        if run.status != "ok" or len(run.calls) != len(calls) or bad:
+            why = run.detail or (bad[0].record_error or exit_description(bad[0].exit_code)
+                                 if bad else "it ended early")
+            raise EngineError(f"{task.task_id}: the valgrind baseline run failed: {why}")
+        return [[c.kind, c.index, c.instructions, c.cpu_ns] for c in run.calls]
 
     # ------------------------------------------------------------------ derived data
 
@@ -403,6 +446,9 @@ LARGE_SOURCE = 64 << 10
 """A solution longer than this (bytes) is flagged: its literals are built at compile time,
 outside every meter, which is how a table of answers would hide."""
 
+BASELINE_FORMAT = 1
+"""Version of the kept valgrind baselines (`Engine.valgrind_baseline`)."""
+
 NOISY_CV = 0.10
 """A time measurement whose repeats spread more than this (coefficient of variation) is
 reported with a warning: the machine was busy, or the sample's cost varies."""
@@ -509,27 +555,35 @@ def _measure(task: Task, code: str, tests: list[TestCase], engine: Engine, limit
     ``partner`` (time meters), each round also measures it, before or after the sample by
     turns, so neither always runs on the cache the other left."""
     # paired: an even number of measured rounds, so each of the two goes first equally often
-    rounds = meter.warmup + meter.repeats + (meter.repeats % 2 if partner is not None else 0)
-    calls: list[tuple[str, int, int]] = []
-    if task.kind == "function":
-        calls += [("load-null", -1, 0), ("load", -1, 0)]
-    for i in range(len(tests)):
-        for r in range(rounds):
-            pair = [("sample", i, r)] if partner is None else \
-                [("sample", i, r), ("partner", i, r)][::1 if (r - meter.warmup) % 2 else -1]
-            calls += [("null", i, r)] + pair  # sample and partner alternate which goes first
     run_limits = limits.scaled(60) if meter.valgrind else limits
     try:
         inputs = [_wire_input(t.input if task.kind == "program" else list(t.input))
                   for t in tests]
     except EngineError as exc:
         return CheckResult(task.task_id, "sandbox_error", detail=f"{task.task_id}: {exc}")
+    # the partner's imports too, or it would pay for them inside its windows
+    preload = sorted(set(imported_modules(code, task.language))
+                     | set(imported_modules(partner.code, task.language) if partner else ()))
+    baseline: list[MeasuredCall] | None = None
+    if meter.valgrind and partner is None and task.language == "python":
+        try:
+            baseline = engine.valgrind_baseline(task, inputs, preload, run_limits)
+        except EngineError as exc:
+            return CheckResult(task.task_id, "sandbox_error", detail=str(exc))
+    rounds = meter.warmup + meter.repeats + (meter.repeats % 2 if partner is not None else 0)
+    calls: list[tuple[str, int, int]] = []
+    if task.kind == "function":
+        calls += [("load", -1, 0)] if baseline is not None else \
+            [("load-null", -1, 0), ("load", -1, 0)]
+    for i in range(len(tests)):
+        for r in range(rounds):
+            pair = [("sample", i, r)] if partner is None else \
+                [("sample", i, r), ("partner", i, r)][::1 if (r - meter.warmup) % 2 else -1]
+            # sample and partner alternate which goes first
+            calls += pair if baseline is not None else [("null", i, r)] + pair
     job = {"mode": "measure", "kind": task.kind, "code": code, "entry_point": task.entry_point,
            "inputs": inputs, "calls": calls,
-           # the partner's imports too, or it would pay for them inside its windows
-           "preload": sorted(set(imported_modules(code, task.language))
-                             | set(imported_modules(partner.code, task.language)
-                                   if partner else ())),
+           "preload": preload,
            "language": task.language,
            "cpu_seconds": run_limits.test_seconds,
            "partner": partner.code if partner is not None else None,
@@ -539,6 +593,8 @@ def _measure(task: Task, code: str, tests: list[TestCase], engine: Engine, limit
     run = runner.run_harness(job, limits=run_limits, valgrind=meter.valgrind,
                              measure=not meter.valgrind, counter=meter.name == "instructions",
                              cpu=engine.cpu, deadlines=deadlines)
+    if baseline is not None and run.status == "ok" and len(run.calls) == len(calls):
+        run.calls.extend(baseline)
     result = CheckResult(task.task_id, "passed", stdout_tail=_text(run.stdout),
                          stderr_tail=_text(run.stderr), peak_memory_bytes=run.peak_bytes)
     _verdict_from_calls(task, tests, run, result, engine, calls)
