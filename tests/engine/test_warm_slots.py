@@ -235,6 +235,27 @@ def test_threads_and_forks_never_share_a_slot():
 
 
 @pytest.mark.skipif(not VALGRIND, reason="valgrind not installed")
+def test_the_kept_valgrind_baseline_is_the_same_warm_and_cold(data_dir, tmp_path, monkeypatch):
+    """The baseline is measured once and kept, by whichever path comes first: both must
+    count it to the instruction, on an ENAMEL task's real performance inputs."""
+    from perfjudge.engine.judge import _wire_input, imported_modules
+
+    task = {t.task_id: t for t in enamel.load(data_dir)}["HumanEval/12"]
+    counts = {}
+    for path in ("cold", "warm"):
+        monkeypatch.setenv("PERFJUDGE_WARM", "1" if path == "warm" else "0")
+        engine = Engine(limits=LIMITS, cache=Store(tmp_path / f"{path}.db"))
+        tests = engine.performance_tests(task)[:3]
+        calls = engine.valgrind_baseline(task, [_wire_input(list(t.input)) for t in tests],
+                                         imported_modules(task.references[0].code),
+                                         LIMITS.scaled(60))
+        counts[path] = [(c.kind, c.index, c.instructions) for c in calls]
+    assert [k for k, _, _ in counts["cold"]] == ["load-null", "null", "null", "null"]
+    assert all(n > 100_000 for _, _, n in counts["cold"])
+    assert counts["warm"] == counts["cold"]
+
+
+@pytest.mark.skipif(not VALGRIND, reason="valgrind not installed")
 def test_real_tasks_judge_the_same_warm_and_cold(data_dir, tmp_path, monkeypatch):
     """ENAMEL problems with their expert references under valgrind, HumanEval+ correctness:
     identical verdicts and per-test counts on both paths."""

@@ -551,7 +551,9 @@ def _measure(task: Task, code: str, tests: list[TestCase], engine: Engine, limit
              partner: Reference | None = None) -> CheckResult:
     """Every measured call in its own fresh child, each next to the same call of a
     do-nothing module (``null``), interleaved (null, sample, null, sample, ...) so drift of
-    the machine falls on both; for function tasks also the module load alone. With a
+    the machine falls on both; for function tasks also the module load alone. Under valgrind
+    (which no drift moves) the null calls are one job's of their own, kept
+    (`Engine.valgrind_baseline`), and the sandbox runs the sample's calls alone. With a
     ``partner`` (time meters), each round also measures it, before or after the sample by
     turns, so neither always runs on the cache the other left."""
     # paired: an even number of measured rounds, so each of the two goes first equally often

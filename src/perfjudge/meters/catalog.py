@@ -3,7 +3,8 @@
 Every meter measures one call's own process, from outside it: the process is forked from a
 zygote that never ran sample code, holds the call's input from before its first sample
 instruction, loads the sample's module, calls it, and exits; the same call of a do-nothing
-module is measured alongside and subtracted (`perfjudge.engine.judge`). Which one to trust
+module is measured alongside (valgrind: once per input, kept) and subtracted
+(`perfjudge.engine.judge`). Which one to trust
 depends on the machine: ``valgrind`` instruction counts repeat to a few instructions and
 ignore load, so they are the default when scores must be compared across machines; time
 meters need repeats and their spread, and are only comparable on one machine.
