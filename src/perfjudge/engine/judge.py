@@ -556,7 +556,6 @@ def _measure(task: Task, code: str, tests: list[TestCase], engine: Engine, limit
     (`Engine.valgrind_baseline`), and the sandbox runs the sample's calls alone. With a
     ``partner`` (time meters), each round also measures it, before or after the sample by
     turns, so neither always runs on the cache the other left."""
-    # paired: an even number of measured rounds, so each of the two goes first equally often
     run_limits = limits.scaled(60) if meter.valgrind else limits
     try:
         inputs = [_wire_input(t.input if task.kind == "program" else list(t.input))
@@ -572,6 +571,7 @@ def _measure(task: Task, code: str, tests: list[TestCase], engine: Engine, limit
             baseline = engine.valgrind_baseline(task, inputs, preload, run_limits)
         except EngineError as exc:
             return CheckResult(task.task_id, "sandbox_error", detail=str(exc))
+    # paired: an even number of measured rounds, so each of the two goes first equally often
     rounds = meter.warmup + meter.repeats + (meter.repeats % 2 if partner is not None else 0)
     calls: list[tuple[str, int, int]] = []
     if task.kind == "function":
