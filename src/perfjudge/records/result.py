@@ -92,7 +92,11 @@ class CheckResult:
     sample is faster), the geometric mean over rounds with a Student-t 95% interval."""
     load_cost: float | None = None
     """What loading the sample's module cost in the same meter (inside every measured call
-    already; reported apart so a solution that works at import time is visible)."""
+    already; reported apart so a solution that works at import time is visible), floored at
+    0. Under valgrind its baseline is the kept one (`Engine.valgrind_baseline`), from a
+    zygote that compiled no sample code: a module that does next to nothing at import may
+    show a few hundred instructions less than its own zygote's baseline would give, i.e. 0
+    (below the meter's 1,000-instruction resolution either way)."""
     warnings: list[str] = field(default_factory=list)
     """Measurement caveats: a large spread across repeats, a suspicious import/call split."""
     meter: str | None = None
