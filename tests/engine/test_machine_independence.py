@@ -135,7 +135,7 @@ def test_reference_times_in_a_shared_store_stay_on_their_machine(tmp_path, monke
 
 class _LatePoller:
     """A real poller whose next wait after the judge read the sample's ``late`` event starts
-    4 s late (once per test), as when the judge is descheduled on a busy machine: the sample
+    6 s late (once per test), as when the judge is descheduled on a busy machine: the sample
     runs on unwatched, and its events, the zygote's too, are then read in one go."""
 
     late: str | None = None
@@ -150,7 +150,7 @@ class _LatePoller:
     def poll(self, timeout=None):
         if _LatePoller.armed:
             _LatePoller.armed, _LatePoller.late = False, None
-            time.sleep(4.0)
+            time.sleep(6.0)
         return self._poller.poll(timeout)
 
 
@@ -183,6 +183,7 @@ def _late_judge(tmp_path, monkeypatch, late: str):
 
 
 @needs_sandbox
+@pytest.mark.xdist_group("heavy")  # the sample must end while the judge sleeps: not beside load
 @pytest.mark.parametrize("late", ["loaded", "ready"])
 def test_a_judge_that_fell_behind_says_so_and_judges_again(tmp_path, monkeypatch, late):
     """A test's CPU limit starts at its 'ready', which a late judge reads late (or together
@@ -207,6 +208,7 @@ def test_a_judge_that_fell_behind_says_so_and_judges_again(tmp_path, monkeypatch
 
 
 @needs_sandbox
+@pytest.mark.xdist_group("heavy")
 def test_a_late_judge_still_passes_a_sample_within_its_limit(tmp_path, monkeypatch):
     """While the judge is away the sample's CPU, not the wall clock, is what counts."""
     engine, task, floor = _late_judge(tmp_path, monkeypatch, "ready")

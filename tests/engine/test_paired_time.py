@@ -92,10 +92,24 @@ import statistics
 """ + SLOW
 
 
-def test_the_partner_pays_no_imports_the_sample_does_not(task, engine):
+def test_the_partner_pays_no_imports_the_sample_does_not(task, engine, monkeypatch):
     """Modules only the reference imports are loaded before the fork, as for the sample's own:
-    otherwise the reference would pay for them in every round and look slower."""
+    otherwise the reference would pay for them in every round and look slower. That is read
+    off the measured job itself; the speedup, a timing, is only held to the self-pair's loose
+    bounds (under the full suite a 0.9-1.1 bound failed once at 0.89 [0.77, 1.03])."""
+    from perfjudge.engine import runner
+
+    jobs = []
+    real_run = runner.run_harness
+
+    def spy(job, **kwargs):
+        jobs.append(job)
+        return real_run(job, **kwargs)
+
+    monkeypatch.setattr(runner, "run_harness", spy)
     result = check_solution(task, SLOW, meter="cpu_time", engine=engine,
                             paired_with=Reference("canonical", IMPORTS))
     assert result.verdict == "passed", result.detail
-    assert 0.9 < result.paired["speedup"] < 1.1, result.paired
+    (measured,) = [j for j in jobs if j["mode"] == "measure"]
+    assert {"fractions", "heapq", "re", "statistics"} <= set(measured["preload"])
+    assert 0.5 < result.paired["speedup"] < 2, result.paired
