@@ -40,3 +40,20 @@ def sandbox_path(request, monkeypatch):
     if request.param == "cold":
         after = {id(s): s.jobs for s in slots.POOL}
         assert all(before.get(k) == v for k, v in after.items()), "a cold test used a warm slot"
+
+
+@pytest.fixture
+def harness_runs(monkeypatch):
+    """Every ``runner.run_harness`` call the judge makes in this test, as ``(job, run)``
+    pairs, each still run for real: for tests that read which jobs a check sent."""
+    from perfjudge.engine import runner
+
+    calls: list[tuple[dict, runner.HarnessRun]] = []
+    real_run = runner.run_harness
+
+    def recording(job, **kwargs):
+        calls.append((job, real_run(job, **kwargs)))
+        return calls[-1][1]
+
+    monkeypatch.setattr(runner, "run_harness", recording)
+    return calls

@@ -431,23 +431,12 @@ def test_valgrind_counts_do_not_depend_on_parallel_runs(engine, serial_counts):
 
 
 @needs_sandbox
-def test_every_sample_is_charged_above_the_same_valgrind_baseline(tmp_path, monkeypatch):
+def test_every_sample_is_charged_above_the_same_valgrind_baseline(tmp_path, harness_runs):
     """The do-nothing module's counts on a test's input are the baseline every call is
     charged above. Measured in each sample's own zygote they moved with the sample's code
     (two_sum's three references: 448,329 / 448,365 / 448,365 on one input); now they are one
     job's, kept, so the baseline is the same for every sample and in any order, and a
     second check runs the sample's calls alone."""
-    from perfjudge.engine import runner
-
-    jobs = []
-    real_run = runner.run_harness
-
-    def spy(job, **kwargs):
-        jobs.append(job)
-        return real_run(job, **kwargs)
-
-    monkeypatch.setattr(runner, "run_harness", spy)
-
     def baselines(order):
         engine = Engine(cache=Store(tmp_path / f"derived-{'-'.join(map(str, order))}.db"))
         out = {}
@@ -459,7 +448,7 @@ def test_every_sample_is_charged_above_the_same_valgrind_baseline(tmp_path, monk
         return out
 
     first = baselines([0, 1])
-    measured = [j for j in jobs if j["mode"] == "measure"]
+    measured = [job for job, _ in harness_runs if job["mode"] == "measure"]
     assert [sorted({c[0] for c in j["calls"]}) for j in measured] == [
         ["load-null", "null"], ["load", "sample"], ["load", "sample"]]
     assert first[0] == first[1] and first[0][0] > 100_000

@@ -185,23 +185,16 @@ def _late_judge(tmp_path, monkeypatch, late: str):
 @needs_sandbox
 @pytest.mark.xdist_group("heavy")  # the sample must end while the judge sleeps: not beside load
 @pytest.mark.parametrize("late", ["loaded", "ready"])
-def test_a_judge_that_fell_behind_says_so_and_judges_again(tmp_path, monkeypatch, late):
+def test_a_judge_that_fell_behind_says_so_and_judges_again(tmp_path, monkeypatch, late,
+                                                          harness_runs):
     """A test's CPU limit starts at its 'ready', which a late judge reads late (or together
     with its 'done', after the zygote's 'exited'): the sample's CPU before that reading is
     still the test's. A sample that spins 1.5x the limit and ends while the judge is away
     must not pass: the run says the judge fell behind, and the judge runs it again."""
-    from perfjudge.engine import runner
-
     engine, task, floor = _late_judge(tmp_path, monkeypatch, late)
-    runs = []
-    real_run = runner.run_harness
-
-    def spy(job, **kwargs):
-        runs.append(real_run(job, **kwargs))
-        return runs[-1]
-
-    monkeypatch.setattr(runner, "run_harness", spy)
+    del harness_runs[:]  # the warm-up check's
     result = check_solution(task, _spinner(1.5 * floor), engine=engine)
+    runs = [run for _, run in harness_runs]
     assert result.verdict == "timeout" and "CPU time limit" in result.detail, result.detail
     assert [(r.status, r.behind) for r in runs] == [("sandbox_error", True), ("timeout", False)]
     assert "fell behind the sample on test 0" in runs[0].detail, runs[0].detail
