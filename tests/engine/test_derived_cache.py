@@ -3,12 +3,17 @@ marshal bytes in new stores, tagged JSON text read back from older ones."""
 
 from __future__ import annotations
 
+import fcntl
 import math
+import os
 import sqlite3
+from pathlib import Path
 
 import pytest
 
-from perfjudge.engine import harness, judge
+from perfjudge.engine import harness, judge, runner, sandbox
+from perfjudge.records.task import Reference, Task
+from perfjudge.records.task import TestCase as Case
 from perfjudge.store import Store
 
 VALUE = {"outputs": [1, (2, 3), {4, 5}, frozenset({6}), {(7, 8): "x"}, 3 ** 200, -0.0,
@@ -58,3 +63,49 @@ def test_damaged_derived_data_is_a_judge_fault_that_names_the_row(tmp_path, raw)
     store.put_blob("bad", raw)
     with pytest.raises(judge.EngineError, match="'bad' is damaged"):
         judge.Engine(cache=store)._cached("bad", lambda: VALUE)
+
+
+needs_sandbox = pytest.mark.skipif(
+    os.geteuid() != 0 or sandbox.probe().bwrap is None or not sandbox.probe().cgroups,
+    reason="needs root, bubblewrap and a writable cgroup")
+
+
+@needs_sandbox
+def test_a_prepared_task_is_not_decoded_again_and_a_lost_derivation_is_redone(tmp_path,
+                                                                                monkeypatch):
+    """`Engine.prepare` leaves a marker beside what it derived: a warm run's workers do not
+    decode the expected outputs only to learn they are there. If the derived rows went
+    missing after all, the check derives them again and still judges right."""
+    task = Task("engine", "engine/cube", "", "function", "f",
+                tests=tuple(Case([x]) for x in range(5)),
+                references=(Reference("ref", "def f(x):\n    return x ** 3\n"),))
+    path = tmp_path / "store.db"
+    filled = []
+    real = judge.Engine._fill_expected
+    monkeypatch.setattr(judge.Engine, "_fill_expected",
+                        lambda self, *a: filled.append(a[0].task_id) or real(self, *a))
+    judge.Engine(cache=Store(path)).prepare(task)
+    assert filled == ["engine/cube"]
+    judge.Engine(cache=Store(path)).prepare(task)
+    assert filled == ["engine/cube"]
+    with sqlite3.connect(path) as conn:
+        conn.execute("DELETE FROM blobs WHERE key NOT LIKE 'prepared-%'")
+    engine = judge.Engine(cache=Store(path))
+    engine.prepare(task)
+    assert filled == ["engine/cube"]
+    assert engine.check(task, "def f(x):\n    return x * x * x\n").verdict == "passed"
+    assert engine.check(task, "def f(x):\n    return x * x\n").verdict == "wrong_answer"
+    assert len(filled) == 2
+
+
+def test_the_sample_channel_asks_for_a_wide_pipe():
+    """1 MiB where the kernel allows it (HumanEval/130 sends 90 MB of outputs a check)."""
+    read, write = os.pipe()
+    try:
+        runner._widen_pipe(read)
+        size = fcntl.fcntl(read, 1032)  # F_GETPIPE_SZ
+        limit = int(Path("/proc/sys/fs/pipe-max-size").read_text())
+        assert size == min(runner.SAMPLE_PIPE_BYTES, limit)
+    finally:
+        os.close(read)
+        os.close(write)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
+import marshal
 import math
 import os
 from collections import Counter, OrderedDict, defaultdict, namedtuple
@@ -14,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from perfjudge.engine import harness, sandbox
+from perfjudge.engine import harness, judge, sandbox
 from perfjudge.engine.equality import tokens_match, values_match
 from perfjudge.engine.judge import Engine, check_solution
 from perfjudge.engine.sandbox import Limits
@@ -148,6 +149,48 @@ def test_atol_comparison_end_to_end(engine):
                           engine=engine).verdict == "passed"
     assert check_solution(task, "def f(x):\n    return round(x / 3, 2)\n",
                           engine=engine).verdict == "wrong_answer"
+
+
+def test_expected_wire_says_when_identical_bytes_decide(engine):
+    """Identical bytes mean an equal output, except where the expected value holds a NaN
+    (fresh NaNs equal nothing, so EvalPlus's rule fails them): then only the full
+    comparison decides. Bytes with a 0x67 ('g', a float's code) inside an int stay exact."""
+    cases = [(Case([1], [1, 2.5, "x"], True), True), (Case([1], [0x67, 0x6767], True), True),
+             (Case([1], [1.0, float("nan")], True), False),
+             (Case([1], {"k": complex(float("nan"), 0)}, True), False),
+             (Case([1], None, False), None)]
+    for case, exact in cases:
+        data, same = engine.expected_wire(case)
+        if exact is None:
+            assert data is None and same is False
+            continue
+        assert data == marshal.dumps(case.expected, harness.WIRE_VERSION) and same is exact
+    assert engine.expected_wire(cases[0][0])[0] is engine.expected_wire(cases[0][0])[0]
+
+
+@needs_sandbox
+def test_an_output_identical_to_the_expected_bytes_is_not_decoded(engine, monkeypatch):
+    """HumanEval/130's outputs are 90 MB a check: the byte comparison stands in for the
+    decoding and the comparison, and a different output still goes the whole way."""
+    task = fn_task("def f(n):\n    return [k if k % 3 else k / 2 for k in range(n)]\n",
+                   [(50_000,), (4,)], task_id="engine/big-mixed")
+    engine.correctness_tests(task)
+    decoded = []
+    real = judge.wire.loads
+    monkeypatch.setattr(judge.wire, "loads", lambda data, *a: (
+        len(data) > 100_000 and decoded.append(len(data))) or real(data, *a))  # not events
+    assert check_solution(task, "def f(n):\n    return [k / 2 if k % 3 == 0 else k "
+                          "for k in range(n)]\n", engine=engine).verdict == "passed"
+    assert decoded == []
+    wrong = check_solution(task, "def f(n):\n    return [k if k % 3 else k / 2 "
+                           "for k in range(n - 1)]\n", engine=engine)
+    assert wrong.verdict == "wrong_answer" and wrong.failure.index == 0 and decoded
+    nan = fn_task("def f(x):\n    return [x, float('nan')]\n", [(1.5,)], task_id="engine/nan")
+    assert check_solution(nan, "def f(x):\n    return [x, float('nan')]\n",
+                          engine=engine).verdict == "wrong_answer"  # as EvalPlus: NaN != NaN
+    zero = fn_task("def f(x):\n    return 0.0\n", [(1,)], task_id="engine/zero")
+    assert check_solution(zero, "def f(x):\n    return -0.0\n",
+                          engine=engine).verdict == "passed"  # other bytes, an equal value
 
 
 PERMUTATION_CHECKER = """

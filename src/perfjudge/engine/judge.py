@@ -67,6 +67,9 @@ class Engine:
     """Tests with expected outputs, by task and reference, kept in memory: a worker that
     prepares a task and then checks its samples decodes them once (they are thousands of
     values for a HumanEval+ task)."""
+    _wire: OrderedDict = field(default_factory=OrderedDict, init=False, repr=False,
+                               compare=False)
+    _wire_bytes: int = field(default=0, init=False, repr=False, compare=False)
 
     def check(self, task: Task, code: str, meter: str | None = None,
               limits: Limits | None = None) -> CheckResult:
@@ -132,6 +135,55 @@ class Engine:
                                  if bad else "it ended early")
             raise EngineError(f"{task.task_id}: the valgrind baseline run failed: {why}")
         return [[c.kind, c.index, c.instructions, c.cpu_ns] for c in run.calls]
+
+    def expected_wire(self, test: TestCase) -> tuple[bytes | None, bool]:
+        """The expected output as the harness writes it (marshal format 2), and whether
+        an output of exactly these bytes matches it (false when it holds a NaN, which
+        equals nothing, so only the full comparison decides); None when it has none.
+
+        A sample's output that is byte for byte the expected one needs no decoding: it
+        would decode to an equal value. HumanEval/130's outputs are 90 MB of mixed ints and
+        floats, whose layout check and decoding cost the parent 2 s a check. Kept per test
+        object (the memo of filled-in tests keeps those alive) up to `WIRE_MEMO_BYTES`."""
+        key = id(test)
+        hit = self._wire.get(key)
+        if hit is not None and hit[0] is test:
+            self._wire.move_to_end(key)
+            return hit[1], hit[2]
+        data, exact = None, False
+        if test.has_expected or test.expected is not None:
+            try:
+                data = marshal.dumps(test.expected, harness.WIRE_VERSION)
+            except ValueError:
+                data = None
+        if data is not None:
+            exact = not (b"g" in data or b"y" in data) or \
+                _equal_decoded(marshal.loads(data), test.expected)
+        size = len(data) if data is not None else 0
+        if hit is not None:
+            self._wire_bytes -= hit[3]
+        self._wire[key] = (test, data, exact, size)
+        self._wire_bytes += size
+        while self._wire_bytes > WIRE_MEMO_BYTES and len(self._wire) > 1:
+            _, old = self._wire.popitem(last=False)
+            self._wire_bytes -= old[3]
+        return data, exact
+
+    def prepare(self, task: Task) -> None:
+        """Derive, once and before its samples, what every check of the task needs (the
+        expected outputs, generated inputs and the reference's CPU seconds). A marker kept
+        with them says they are already in the store, so a warm run does not decode
+        hundreds of megabytes only to learn that; a check that finds them missing after all
+        derives them itself."""
+        ref = task.canonical
+        marker = "prepared-" + sha256_text(PREPARED_FORMAT + task.fingerprint()
+                                           + (sha256_text(ref.code) if ref else "")
+                                           + store.machine_fingerprint())
+        if self.cache.get_blob(marker) is not None:
+            return
+        self.correctness_tests(task)
+        self.performance_tests(task)
+        self.cache.put_blob(marker, b"1")
 
     # ------------------------------------------------------------------ derived data
 
@@ -290,6 +342,21 @@ FALLBACK_PERFORMANCE_TESTS = 10
 
 EXPECTED_MEMO = 256
 """Tasks whose filled-in tests an engine keeps in memory."""
+
+WIRE_MEMO_BYTES = 256 << 20
+"""Bytes of expected outputs in wire form an engine keeps (`Engine.expected_wire`)."""
+
+PREPARED_FORMAT = "1"
+"""Part of `Engine.prepare`'s marker key: bump it when what a task derives changes."""
+
+
+def _equal_decoded(decoded: Any, expected: Any) -> bool:
+    """Whether a fresh decoding of the expected output equals it (false iff it holds a NaN:
+    list and dict comparisons take identical objects as equal, fresh ones are not)."""
+    try:
+        return bool(decoded == expected)
+    except RecursionError:
+        return False
 
 
 def largest_inputs(tests: list[TestCase], k: int = FALLBACK_PERFORMANCE_TESTS) -> list[int]:
@@ -590,7 +657,7 @@ def _measure(task: Task, code: str, tests: list[TestCase], engine: Engine, limit
            "cpu_seconds": run_limits.test_seconds,
            "partner": partner.code if partner is not None else None,
            "output_caps": {i: c for i, t in enumerate(tests)
-                           if (c := _output_cap(task, t)) is not None},
+                           if (c := _output_cap(task, t, engine)) is not None},
            "cpu_limits": {i: d for i, d in enumerate(deadlines)} if deadlines else {}}
     run = runner.run_harness(job, limits=run_limits, valgrind=meter.valgrind,
                              measure=not meter.valgrind, counter=meter.name == "instructions",
@@ -699,6 +766,7 @@ def _verdict_from_events(task: Task, tests: list[TestCase], run: HarnessRun,
                          result: CheckResult, phase: str, engine: Engine) -> CheckResult:
     """Walk the events of a run-mode child in order; the first problem decides the verdict."""
     outputs: dict[int, Any] = {}
+    comparable = task.comparison.kind in ("exact", "atol") and task.kind == "function"
     for event in run.events:
         kind = event["e"]
         if kind == "compile_error":
@@ -733,13 +801,19 @@ def _verdict_from_events(task: Task, tests: list[TestCase], run: HarnessRun,
                 return _fail(result, "output_limit", f"printed {size} bytes, more than the "
                              f"{engine.limits.max_output_bytes >> 20} MiB allowed", tests, i,
                              phase)
-            cap = _output_cap(task, tests[i])
+            cap = _output_cap(task, tests[i], engine)
             if cap is not None and isinstance(event.get("value"), bytes) and \
                     len(event["value"]) > cap and task.kind == "function":
                 return _fail(result, "wrong_answer", f"returned {len(event['value'])} bytes of "
                              "output: far larger than the expected output", tests, i, phase)
+            if comparable and isinstance(event.get("value"), bytes):
+                data, exact = engine.expected_wire(tests[i])
+                if exact and event["value"] == data:
+                    outputs[i] = SAME_AS_EXPECTED
+                    continue
             try:
-                outputs[i] = wire.loads(event["value"], _budget(tests[i], len(event["value"])))
+                outputs[i] = wire.loads(event["value"], _budget(tests[i], len(event["value"]),
+                                                                engine))
             except (wire.WireError, KeyError) as exc:
                 return _fail(result, "wrong_answer", f"returned malformed data: {exc}",
                              tests, i, phase)
@@ -891,7 +965,7 @@ def _call_verdict(task: Task, call: MeasuredCall, result: CheckResult, tests: li
                      tests, i, phase)
     if call.output is None:
         if i is not None and call.output_size <= engine.limits.max_result_bytes and \
-                _output_cap(task, tests[i]) is not None:
+                _output_cap(task, tests[i], engine) is not None:
             return _fail(result, "wrong_answer", f"returned {call.output_size} bytes of output: "
                          "far larger than the expected output", tests, i, phase)
         return _fail(result, "output_limit", f"returned {call.output_size} bytes of output, more "
@@ -928,7 +1002,7 @@ def _call_output(task: Task, call: MeasuredCall, result: CheckResult, tests: lis
         return data.decode("utf-8", "replace")
     tag, body = data[:1], data[1:]
     try:
-        payload = wire.loads(body, _budget(tests[call.index], len(body)) if i is not None
+        payload = wire.loads(body, _budget(tests[call.index], len(body), engine) if i is not None
                              else 1000)
     except wire.WireError as exc:
         return _fail(result, "wrong_answer", f"returned malformed data: {exc}", tests, i, phase)
@@ -953,17 +1027,12 @@ def _call_output(task: Task, call: MeasuredCall, result: CheckResult, tests: lis
     return _fail(result, "wrong_answer", "returned a malformed result", tests, i, phase)
 
 
-def _output_cap(task: Task, test: TestCase) -> int | None:
+def _output_cap(task: Task, test: TestCase, engine: Engine) -> int | None:
     """Bytes an output may take on the wire, given the expected one: four times as many plus
     slack (checker tasks' right answers differ in shape). A 60 MB int where a bool is
     expected is a wrong answer at once, not seconds of the parent's CPU to decode."""
-    if not (test.has_expected or test.expected is not None):
-        return None
-    try:
-        size = len(marshal.dumps(test.expected, harness.WIRE_VERSION))
-    except ValueError:
-        return None
-    return 4 * size + (64 << 10)
+    data, _ = engine.expected_wire(test)
+    return 4 * len(data) + (64 << 10) if data is not None else None
 
 
 MIN_CHECKED_CPU_NS = 100_000_000
@@ -1042,14 +1111,18 @@ def _check_counts_against_cpu(run: HarnessRun, result: CheckResult, tests: list[
             return
 
 
-def _budget(test: TestCase, size: int) -> int | None:
-    """How many values a ``size``-byte output may decode into. Every value takes at least
-    one byte and the budget is never under `SMALL_OUTPUT`, so a payload that small cannot
-    exceed it, and the expected output is not walked for it."""
-    if size <= SMALL_OUTPUT:
+def _budget(test: TestCase, size: int, engine: Engine) -> int | None:
+    """How many values a ``size``-byte output may decode into (`wire.output_budget`). Every
+    value takes at least one byte and the budget is never under `SMALL_OUTPUT`, so a payload
+    that small cannot exceed it, and the expected output is not walked for it."""
+    if size <= SMALL_OUTPUT or not (test.has_expected or test.expected is not None):
         return None
-    return wire.output_budget(test.expected) if test.has_expected or test.expected is not None \
-        else None
+    data, _ = engine.expected_wire(test)
+    return 4 * len(data) + 10_000 if data is not None else wire.output_budget(test.expected)
+
+
+SAME_AS_EXPECTED = object()
+"""An output whose bytes were the expected output's own (`Engine.expected_wire`)."""
 
 
 SMALL_OUTPUT = 10_000
@@ -1083,7 +1156,8 @@ def _compare_all(task: Task, tests: list[TestCase], outputs: dict[int, Any],
         oks = []
         for i, t in enumerate(tests):
             try:
-                oks.append(compare(task.comparison, outputs[i], t.expected))
+                oks.append(outputs[i] is SAME_AS_EXPECTED
+                           or compare(task.comparison, outputs[i], t.expected))
             except Exception as exc:  # e.g. OverflowError: a huge int against a float
                 oks.append(False)
                 reasons[i] = f"{type(exc).__name__}: {exc}"[:300]

@@ -200,6 +200,7 @@ class _Launch:
         self.sample_r = self.sample_ctl_w = None
         if not measure:
             self.sample_r, sample_w = os.pipe()
+            _widen_pipe(self.sample_r)
             sample_ctl_r, self.sample_ctl_w = os.pipe()
             fds += [sample_w, sample_ctl_r]
         runtime = get_language(job.get("language", "python") if job is not None else language)
@@ -800,7 +801,7 @@ class _Driver:
         """Read and handle one chunk from ``fd``; False at its end (or, when draining, when
         nothing is left)."""
         try:
-            chunk = os.read(fd, 1 << 16)
+            chunk = os.read(fd, SAMPLE_PIPE_BYTES if fd == self.launch.sample_r else 1 << 16)
         except BlockingIOError:
             return not drain
         if not chunk:
@@ -1155,6 +1156,21 @@ class _Driver:
 BEHIND_SLACK = 0.10
 """How wide (as a fraction of a test's CPU limit, at least 50 ms) the judge's uncertainty
 about a test's CPU time may be before it declines to decide whether the test kept its limit."""
+
+
+SAMPLE_PIPE_BYTES = 1 << 20
+"""The sample channel's pipe buffer (Linux's default is 64 KiB, and 1 MiB the default most an
+unprivileged process may ask for): HumanEval/130 sends 90 MB of outputs, which through 64 KiB
+cost the parent a poll, a read and the CPU-limit bookkeeping per 64 KiB."""
+
+
+def _widen_pipe(fd: int) -> None:
+    """Ask for a `SAMPLE_PIPE_BYTES` pipe buffer; the default stays where the kernel refuses
+    (pipe-max-size lowered, or the user's pipe pages used up)."""
+    try:
+        fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), SAMPLE_PIPE_BYTES)
+    except OSError:
+        pass
 
 
 def _unread(fd: int) -> int:

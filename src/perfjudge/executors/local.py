@@ -59,8 +59,7 @@ def prepare_task(task: Task, engine: Any = None) -> str | None:
 
     engine = engine or _engine()
     try:
-        engine.correctness_tests(task)
-        engine.performance_tests(task)
+        engine.prepare(task)
     except EngineError as exc:
         return str(exc)
     return None
