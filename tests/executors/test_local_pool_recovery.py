@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -71,3 +73,43 @@ def test_a_request_whose_worker_dies_twice_is_a_sandbox_error(tmp_path):
         assert "worker failed" in result.detail and "died twice" in result.detail
         again = next(iter(executor.check([CheckRequest(TASK, TASK.canonical.code, tag="b")])))
         assert again[1].verdict == "passed"
+
+
+def test_workers_spawned_from_a_thread_outlive_it_but_not_the_parent_process(tmp_path):
+    """A pool whose workers were spawned by a thread that has ended (evaluate's background
+    readiness check; a service request) keeps them; a parent killed with SIGKILL takes
+    them along (they watch the parent process, not the thread that spawned them)."""
+    script = tmp_path / "parent.py"
+    script.write_text(
+        "import os, sys, threading, time\n"
+        "from perfjudge.executors import LocalPoolExecutor\n"
+        "from perfjudge.executors.local import _warm_up\n"
+        "if __name__ == '__main__':\n"
+        "    executor = LocalPoolExecutor(2, store=sys.argv[1])\n"
+        "    t = threading.Thread(target=lambda: [executor._submit(_warm_up).result()\n"
+        "                                         for _ in range(2)])\n"
+        "    t.start(); t.join(); time.sleep(1.0)\n"
+        "    print(' '.join(map(str, executor._pool._processes)), flush=True)\n"
+        "    print(executor._submit(os.getpid).result(), flush=True)\n"
+        "    time.sleep(600)\n")
+    proc = subprocess.Popen([sys.executable, str(script), str(tmp_path / "s.db")],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        pids = [int(p) for p in proc.stdout.readline().split()]
+        assert len(pids) >= 1 and int(proc.stdout.readline()) in pids  # still serving
+        proc.kill()
+        proc.wait(10)
+        deadline = time.monotonic() + 15
+        while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [pid for pid in pids if _alive(pid)]
+    finally:
+        proc.kill()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

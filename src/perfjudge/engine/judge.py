@@ -175,15 +175,22 @@ class Engine:
         with them says they are already in the store, so a warm run does not decode
         hundreds of megabytes only to learn that; a check that finds them missing after all
         derives them itself."""
-        ref = task.canonical
-        marker = "prepared-" + sha256_text(PREPARED_FORMAT + task.fingerprint()
-                                           + (sha256_text(ref.code) if ref else "")
-                                           + store.machine_fingerprint())
-        if self.cache.get_blob(marker) is not None:
+        if self.prepared(task):
             return
         self.correctness_tests(task)
         self.performance_tests(task)
-        self.cache.put_blob(marker, b"1")
+        self.cache.put_blob(self._prepared_key(task), b"1")
+
+    def prepared(self, task: Task) -> bool:
+        """Whether `prepare` already ran for this task with this store on this machine."""
+        return self.cache.get_blob(self._prepared_key(task)) is not None
+
+    @staticmethod
+    def _prepared_key(task: Task) -> str:
+        ref = task.canonical
+        return "prepared-" + sha256_text(PREPARED_FORMAT + task.fingerprint()
+                                         + (sha256_text(ref.code) if ref else "")
+                                         + store.machine_fingerprint())
 
     # ------------------------------------------------------------------ derived data
 
