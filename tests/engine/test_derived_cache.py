@@ -4,6 +4,7 @@ marshal bytes in new stores, tagged JSON text read back from older ones."""
 from __future__ import annotations
 
 import fcntl
+import marshal
 import math
 import os
 import sqlite3
@@ -109,3 +110,37 @@ def test_the_sample_channel_asks_for_a_wide_pipe():
     finally:
         os.close(read)
         os.close(write)
+
+
+@needs_sandbox
+def test_expected_outputs_stay_undecoded_until_a_test_fails_and_old_entries_still_work(
+        tmp_path):
+    """The reference's outputs are kept as its harness wrote them: a passing check decodes
+    none of them, a failing one only the test it failed on. A store written before (outputs
+    decoded in the entry) is read as it was."""
+    task = Task("engine", "engine/squares", "", "function", "f",
+                tests=tuple(Case([n]) for n in range(4)),
+                references=(Reference("ref", "def f(n):\n    return [k * k for k in range(n)]\n"),))
+    path = tmp_path / "store.db"
+    engine = judge.Engine(cache=Store(path))
+    tests = engine.correctness_tests(task)
+    assert all(isinstance(t, judge.ReferenceOutputTest) for t in tests)
+    assert engine.check(task, "def f(n):\n    return [k ** 2 for k in range(n)]\n").verdict \
+        == "passed"
+    assert not any("_decoded" in t.__dict__ for t in tests)
+    wrong = engine.check(task, "def f(n):\n    return [k * k for k in range(n)][:2]\n")
+    assert wrong.verdict == "wrong_answer" and wrong.failure.index == 3
+    assert [("_decoded" in t.__dict__) for t in tests] == [False, False, False, True]
+    assert [t.expected for t in tests] == [[], [0], [0, 1], [0, 1, 4]]
+
+    with sqlite3.connect(path) as conn:
+        key, = conn.execute("SELECT key FROM blobs WHERE key LIKE 'reference-cpu-%'").fetchone()
+        old = {"outputs": [[], [0], [0, 1], [0, 1, 4]], "seconds": [0.0] * 4, "failed": [],
+               "error": ""}
+        conn.execute("UPDATE blobs SET value = ? WHERE key = ?",
+                     (judge.DERIVED_MARSHAL + marshal.dumps(old, 2), key))
+    older = judge.Engine(cache=Store(path))
+    tests = older.correctness_tests(task)
+    assert [type(t) for t in tests] == [Case] * 4 and tests[3].expected == [0, 1, 4]
+    assert older.check(task, "def f(n):\n    return [k ** 2 for k in range(n)]\n").verdict \
+        == "passed"

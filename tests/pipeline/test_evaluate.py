@@ -59,7 +59,8 @@ def test_second_run_executes_nothing_and_gives_same_scores(tmp_path, data_dir):
             assert 0 < paired["low"] <= paired["speedup"] <= paired["high"], paired
         else:
             assert record["paired"] is None
-    assert first.summary["counts"]["verdicts"] == {"passed": N_TASKS, "runtime_error": N_TASKS}
+    assert first.summary["counts"]["verdicts"] == {"passed": N_TASKS, "runtime_error": N_TASKS}, [
+        (r["task_id"], r["reference"], r["verdict"], r.get("detail")) for r in first.records]
     assert first.scores["pass@1"]["value"] == pytest.approx(0.5)
     second = evaluate(_options(tmp_path, data_dir, samples))
     assert second.executed == 0, [  # only a judge's fault (never stored) is run again

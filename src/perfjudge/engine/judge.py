@@ -70,6 +70,7 @@ class Engine:
     _wire: OrderedDict = field(default_factory=OrderedDict, init=False, repr=False,
                                compare=False)
     _wire_bytes: int = field(default=0, init=False, repr=False, compare=False)
+    _largest: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def check(self, task: Task, code: str, meter: str | None = None,
               limits: Limits | None = None) -> CheckResult:
@@ -145,6 +146,8 @@ class Engine:
         would decode to an equal value. HumanEval/130's outputs are 90 MB of mixed ints and
         floats, whose layout check and decoding cost the parent 2 s a check. Kept per test
         object (the memo of filled-in tests keeps those alive) up to `WIRE_MEMO_BYTES`."""
+        if isinstance(test, ReferenceOutputTest):
+            return test.wire, test.exact
         key = id(test)
         hit = self._wire.get(key)
         if hit is not None and hit[0] is test:
@@ -157,8 +160,7 @@ class Engine:
             except ValueError:
                 data = None
         if data is not None:
-            exact = not (b"g" in data or b"y" in data) or \
-                _equal_decoded(marshal.loads(data), test.expected)
+            exact = _bytes_decide(data, test.expected)
         size = len(data) if data is not None else 0
         if hit is not None:
             self._wire_bytes -= hit[3]
@@ -177,9 +179,22 @@ class Engine:
         derives them itself."""
         if self.prepared(task):
             return
-        self.correctness_tests(task)
-        self.performance_tests(task)
-        self.cache.put_blob(self._prepared_key(task), b"1")
+        tests = self.correctness_tests(task)
+        if task.performance_tests or task.performance_generator is not None:
+            tests = tests + self.performance_tests(task)
+        # (otherwise the performance tests are correctness tests, chosen when a meter needs
+        # them: ranking HumanEval+'s 124,253 inputs by size takes 2 s)
+        self.cache.put_blob(self._prepared_key(task), json.dumps(
+            {"reference_seconds": sum(t.reference_seconds or 0.0 for t in tests)}).encode())
+
+    def estimated_seconds(self, task: Task) -> float | None:
+        """The reference's CPU seconds over the task's tests, as `prepare` kept them (None
+        before): executors start the heaviest tasks first."""
+        blob = self.cache.get_blob(self._prepared_key(task))
+        try:
+            return float(json.loads(blob)["reference_seconds"])
+        except (TypeError, ValueError, KeyError):
+            return None
 
     def prepared(self, task: Task) -> bool:
         """Whether `prepare` already ran for this task with this store on this machine."""
@@ -230,7 +245,10 @@ class Engine:
             tests += self._generated_tests(task)
         if not tests:
             correctness = self.correctness_tests(task)
-            return [correctness[i] for i in largest_inputs(correctness)]
+            chosen = self._largest.get(task.fingerprint())
+            if chosen is None:  # encoding HumanEval+'s 124,253 inputs to rank them takes 2 s
+                chosen = self._largest[task.fingerprint()] = largest_inputs(correctness)
+            return [correctness[i] for i in chosen]
         return self._with_expected(task, tests, "performance")
 
     def _with_expected(self, task: Task, tests: list[TestCase], name: str) -> list[TestCase]:
@@ -267,13 +285,21 @@ class Engine:
         if failed & set(missing):
             raise EngineError(f"{task.task_id}: the reference solution failed to produce "
                               f"outputs: {run['error']}")
+        if "wire" in run:
+            return [TestCase(t.input, t.expected, True, t.level, t.weight, reference_seconds=sec)
+                    if t.has_expected else ReferenceOutputTest(t, data, exact, sec)
+                    for t, data, exact, sec in zip(tests, run["wire"], run["exact"],
+                                                   run["seconds"])]
+        # an older store's entry: the outputs decoded
         return [TestCase(t.input, t.expected if t.has_expected else out, True, t.level, t.weight,
                          reference_seconds=sec)
                 for t, out, sec in zip(tests, run["outputs"], run["seconds"])]
 
     def _reference_run(self, task: Task, code: str, inputs: list[Any]) -> dict[str, Any]:
-        """The reference's output and CPU seconds per input; ``failed`` lists inputs it
-        produced nothing for (harmless where the benchmark publishes expected outputs)."""
+        """The reference's output per input as its harness wrote it (``wire``; checked to be
+        plain data here, once), whether those bytes decide equality (``exact``, see
+        `Engine.expected_wire`), and its CPU seconds; ``failed`` lists inputs it produced
+        nothing for (harmless where the benchmark publishes expected outputs)."""
         run = runner.run_harness(_job(task, code, inputs), limits=self.limits.scaled(4),
                                  cpu=self.cpu)
         outs = {e["i"]: e for e in run.of("out") if e.get("plain")}
@@ -284,16 +310,23 @@ class Engine:
                 # spares a parent round trip per input (124,253 on HumanEval+).
                 ns = cost.self_cpu_ns if cost.self_cpu_ns is not None else cost.wall_ns
                 seconds[cost.index] = ns / 1e9
-        outputs: list[Any] = []
+        outputs: list[bytes | None] = []
+        exact: list[bool] = []
         failed: list[int] = []
         for i in range(len(inputs)):
             try:
-                outputs.append(wire.loads(outs[i]["value"]))
+                data = outs[i]["value"]
+                value = wire.loads(data)
             except (KeyError, wire.WireError):
                 outputs.append(None)
+                exact.append(False)
                 failed.append(i)
+                continue
+            outputs.append(data)
+            exact.append(_bytes_decide(data, value))
         error = f"{run.status}: {run.detail or _first_error(run)}" if failed else ""
-        return {"outputs": outputs, "seconds": seconds, "failed": failed, "error": error}
+        return {"wire": outputs, "exact": exact, "seconds": seconds, "failed": failed,
+                "error": error}
 
     def _recorded_tests(self, task: Task) -> list[TestCase]:
         ref = task.canonical
@@ -357,13 +390,39 @@ PREPARED_FORMAT = "1"
 """Part of `Engine.prepare`'s marker key: bump it when what a task derives changes."""
 
 
-def _equal_decoded(decoded: Any, expected: Any) -> bool:
-    """Whether a fresh decoding of the expected output equals it (false iff it holds a NaN:
-    list and dict comparisons take identical objects as equal, fresh ones are not)."""
+def _bytes_decide(data: bytes, value: Any) -> bool:
+    """Whether an output of exactly ``data``, the wire form of ``value``, equals it: unless
+    it holds a NaN. Without a float or complex code byte it cannot; otherwise a fresh
+    decoding is compared with it (false iff a NaN is in it: list and dict comparisons take
+    identical objects as equal, fresh ones are not)."""
+    if b"g" not in data and b"y" not in data:
+        return True
     try:
-        return bool(decoded == expected)
-    except RecursionError:
+        return bool(marshal.loads(data) == value)
+    except (RecursionError, ValueError, EOFError, TypeError):
         return False
+
+
+class ReferenceOutputTest(TestCase):
+    """A filled-in test whose expected output is the reference's, kept as the bytes its
+    harness wrote and decoded only when ``expected`` is read. A warm HumanEval+ run decoded
+    244 MB of expected outputs (2.5 s of CPU) to compare them with outputs that were, byte
+    for byte, those bytes (`Engine.expected_wire`): now only a failing test is decoded."""
+
+    def __init__(self, test: TestCase, data: bytes, exact: bool,
+                 reference_seconds: float | None):
+        self.__dict__.update(input=test.input, has_expected=True, level=test.level,
+                             weight=test.weight, reference_seconds=reference_seconds,
+                             wire=data, exact=exact)  # a frozen dataclass: not by setattr
+
+    @property  # type: ignore[override]
+    def expected(self) -> Any:
+        try:
+            return self.__dict__["_decoded"]
+        except KeyError:
+            value = marshal.loads(self.wire)  # checked to be plain data when it was made
+            object.__setattr__(self, "_decoded", value)
+            return value
 
 
 def largest_inputs(tests: list[TestCase], k: int = FALLBACK_PERFORMANCE_TESTS) -> list[int]:
