@@ -1,12 +1,16 @@
-"""Reading HumanEval+'s expected outputs back from the store, in the format the store keeps
-them (marshal bytes, since this script's commit) against the tagged JSON text it kept before,
-side by side in one process.
+"""Reading HumanEval+'s expected outputs back from the store, in the three formats the store
+has kept them in, side by side in one process:
+  wire          the reference's outputs as its harness wrote them, decoded only for a failing
+                test (since 14a7c88; key reference-wire-*)
+  marshal       the outputs decoded, as marshal bytes (key reference-cpu-*, read as before)
+  tagged JSON   the outputs decoded, as tagged JSON text (older stores, same key)
 
-Every pool worker pays this once per task it judges, before the task's first check; for a
-whole HumanEval+ run the two workers together pay it once for all 164 tasks. The expected
-outputs come from running the canonical solutions (a fresh store computes them first, which
-takes a minute; `--store` reuses one). Each round decodes all blobs in both formats, the
-order alternating between rounds; the figure is each format's median over the rounds.
+Each figure is what a pool worker pays before the checks of all 164 tasks: a fresh engine's
+`correctness_tests` for every task, through the real read path (the older formats through
+its fallback to the older key). The expected outputs come from running the canonical
+solutions (a fresh store computes them first, which takes a minute; `--store` reuses one).
+Each round reads all tasks in every format, the order rotating between rounds; the figure is
+each format's median over the rounds.
 
 Usage: .venv/bin/python perf/derived_data.py [--store FILE] [--rounds 5] [--save]
 """
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import marshal
 import sqlite3
 import statistics
 import sys
@@ -50,40 +55,49 @@ def main(argv: list[str]) -> int:
     out(f"# expected outputs of {len(tasks)} tasks ready in {time.perf_counter() - started:.1f} s")
 
     with sqlite3.connect(path) as conn:
-        keys = [k for (k,) in conn.execute("SELECT key FROM blobs WHERE key LIKE 'reference-cpu-%'")]
-    marshal_store, json_store = Store(path), Store(Path(tempfile.mkdtemp()) / "json.db")
-    values = {k: judge.Engine(cache=marshal_store)._cached(k, None) for k in keys}
-    for key, value in values.items():
-        json_store.put_blob(key, harness.dumps(value))  # exactly what the store held before
+        keys = [k for (k,) in conn.execute("SELECT key FROM blobs WHERE key LIKE "
+                                           "'reference-wire-%'")]
+    wire_store = Store(path)
+    stores = {"wire": wire_store, "marshal": Store(Path(tempfile.mkdtemp()) / "marshal.db"),
+              "tagged JSON": Store(Path(tempfile.mkdtemp()) / "json.db")}
+    for key in keys:
+        run = judge.Engine(cache=wire_store)._cached(key, None)
+        decoded = {"outputs": [marshal.loads(b) if b is not None else None for b in run["wire"]],
+                   "seconds": run["seconds"], "failed": run["failed"], "error": run["error"]}
+        older = key.replace("reference-wire-", "reference-cpu-")
+        stores["marshal"].put_blob(older, judge.DERIVED_MARSHAL + marshal.dumps(decoded, 2))
+        stores["tagged JSON"].put_blob(older, harness.dumps(decoded))  # as stores held it
     sizes = {}
-    for name, store in (("marshal", marshal_store), ("tagged JSON", json_store)):
+    for name, store in stores.items():
         with sqlite3.connect(store.path) as conn:
             sizes[name] = conn.execute("SELECT SUM(LENGTH(value)) FROM blobs WHERE key LIKE "
-                                       "'reference-cpu-%'").fetchone()[0]
+                                       "'reference-%'").fetchone()[0]
 
-    def decode_all(store: Store) -> float:
+    def read_all(store: Store) -> tuple[float, list]:
         engine = judge.Engine(cache=store)  # a fresh worker's engine: nothing in memory
         start = time.perf_counter()
-        for key in keys:
-            engine._cached(key, None)
-        return time.perf_counter() - start
+        tests = [engine.correctness_tests(task) for task in tasks]
+        return time.perf_counter() - start, tests
 
-    seconds: dict[str, list[float]] = {"marshal": [], "tagged JSON": []}
+    seconds: dict[str, list[float]] = {name: [] for name in stores}
+    names = list(stores)
     for r in range(args.rounds):
-        order = [("marshal", marshal_store), ("tagged JSON", json_store)][:: 1 if r % 2 else -1]
-        for name, store in order:
-            seconds[name].append(decode_all(store))
-    check = judge.Engine(cache=json_store)
-    same = all(harness.dumps(check._cached(k, None)) == harness.dumps(values[k]) for k in keys)
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            seconds[name].append(read_all(stores[name])[0])
+    reference = [[marshal.dumps(t.expected, 2) for t in tests]
+                 for tests in read_all(stores["marshal"])[1]]
+    same = all([[marshal.dumps(t.expected, 2) for t in tests]
+                for tests in read_all(store)[1]] == reference for store in stores.values())
 
     rows = [[name, f"{statistics.median(s):.2f}", f"{min(s):.2f}-{max(s):.2f}",
              f"{sizes[name] / 2**20:.0f}"] for name, s in seconds.items()]
     out(f"\n{len(keys)} blobs of expected outputs and reference CPU times "
-        f"({sum(len(t.tests) for t in tasks)} inputs), {args.rounds} rounds; decoded values "
-        f"identical in both formats: {same}")
-    out(table(["format", "decode all (s, median)", "range", "MB stored"], rows))
-    ratio = statistics.median(seconds["tagged JSON"]) / statistics.median(seconds["marshal"])
-    out(f"\ntagged JSON / marshal: {ratio:.2f}x")
+        f"({sum(len(t.tests) for t in tasks)} inputs), {args.rounds} rounds; expected values "
+        f"identical in every format: {same}")
+    out(table(["format", "read all tasks (s, median)", "range", "MB stored"], rows))
+    wire = statistics.median(seconds["wire"])
+    out("\n" + ", ".join(f"{name} / wire: {statistics.median(seconds[name]) / wire:.1f}x"
+                         for name in names[1:]))
     out(json.dumps({"seconds": seconds, "bytes": sizes}))
     out.save()
     return 0

@@ -134,13 +134,16 @@ def test_expected_outputs_stay_undecoded_until_a_test_fails_and_old_entries_stil
     assert [t.expected for t in tests] == [[], [0], [0, 1], [0, 1, 4]]
 
     with sqlite3.connect(path) as conn:
-        key, = conn.execute("SELECT key FROM blobs WHERE key LIKE 'reference-cpu-%'").fetchone()
+        key, = conn.execute("SELECT key FROM blobs WHERE key LIKE 'reference-wire-%'").fetchone()
         old = {"outputs": [[], [0], [0, 1], [0, 1, 4]], "seconds": [0.0] * 4, "failed": [],
                "error": ""}
-        conn.execute("UPDATE blobs SET value = ? WHERE key = ?",
-                     (judge.DERIVED_MARSHAL + marshal.dumps(old, 2), key))
+        conn.execute("DELETE FROM blobs WHERE key = ?", (key,))
+        conn.execute("INSERT INTO blobs (key, value, created) VALUES (?, ?, 0)",
+                     (key.replace("-wire-", "-cpu-"), judge.DERIVED_MARSHAL + marshal.dumps(old, 2)))
     older = judge.Engine(cache=Store(path))
     tests = older.correctness_tests(task)
     assert [type(t) for t in tests] == [Case] * 4 and tests[3].expected == [0, 1, 4]
     assert older.check(task, "def f(n):\n    return [k ** 2 for k in range(n)]\n").verdict \
         == "passed"
+    with sqlite3.connect(path) as conn:  # read where it was, not copied to the new key
+        assert conn.execute("SELECT count(*) FROM blobs WHERE key = ?", (key,)).fetchone() == (0,)
