@@ -7,6 +7,7 @@ import fcntl
 import marshal
 import math
 import os
+import pickle
 import sqlite3
 from pathlib import Path
 
@@ -147,3 +148,17 @@ def test_expected_outputs_stay_undecoded_until_a_test_fails_and_old_entries_stil
         == "passed"
     with sqlite3.connect(path) as conn:  # read where it was, not copied to the new key
         assert conn.execute("SELECT count(*) FROM blobs WHERE key = ?", (key,)).fetchone() == (0,)
+
+
+def test_tests_travel_to_workers_whole():
+    """A test pickles as its fields (cheaper, same value); a reference-output test keeps its
+    wire bytes and stays undecoded on the other side."""
+    plain = Case([1, "x"], {"a": (1, 2)}, True, "plus", 2.0, 0.25)
+    assert pickle.loads(pickle.dumps(plain)) == plain
+    lazy = judge.ReferenceOutputTest(Case([3], level="base"), marshal.dumps([9, 2.5], 2), True,
+                                     0.5)
+    back = pickle.loads(pickle.dumps(lazy))
+    assert type(back) is judge.ReferenceOutputTest and "_decoded" not in back.__dict__
+    assert (back.input, back.wire, back.exact, back.level, back.reference_seconds) == \
+        ([3], lazy.wire, True, "base", 0.5)
+    assert back.expected == [9, 2.5] and back.has_expected
