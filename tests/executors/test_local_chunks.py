@@ -56,14 +56,14 @@ def test_the_heaviest_prepared_task_goes_first(tmp_path):
         return Task("t", name, "", "function", "f", tests=tuple(Case([n]) for n in (1, 2)),
                     references=(Reference("ref", "def f(n):\n" + body),))
 
-    light = task("t/light", "    return sum(range(200_000)) + n\n")
-    heavy = task("t/heavy", "    return sum(range(6_000_000)) + n\n")
+    light = task("t/light", "    return sum(range(1_000_000)) + n\n")
+    heavy = task("t/heavy", "    return sum(range(10_000_000)) + n\n")
     never = task("t/never", "    return n\n")
     engine = Engine(cache=Store(tmp_path / "s.db"))
     assert engine.estimated_seconds(heavy) is None
     engine.prepare(light)
     engine.prepare(heavy)
-    assert engine.estimated_seconds(heavy) > 10 * engine.estimated_seconds(light) > 0
+    assert engine.estimated_seconds(heavy) > 3 * engine.estimated_seconds(light) > 0
     executor = LocalPoolExecutor(2, store=tmp_path / "s.db")
     try:
         order = executor._heaviest_first(

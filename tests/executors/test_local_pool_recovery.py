@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -113,3 +114,28 @@ def _alive(pid: int) -> bool:
             return handle.read().split(")")[-1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+def test_a_worker_of_the_perfjudge_script_imports_the_engine_only(tmp_path):
+    """A spawned worker imports the parent's main script again: for the ``perfjudge``
+    script that was the whole CLI (typer, rich, numpy: 0.3 s of CPU per worker as a run
+    starts). The script imports `perfjudge.cli.main`, which loads the commands only when
+    called."""
+    pyproject = (Path(__file__).resolve().parents[2] / "pyproject.toml").read_text()
+    assert 'perfjudge = "perfjudge.cli:main"' in pyproject
+    script = tmp_path / "perfjudge"
+    script.write_text(  # what pip writes for that entry point
+        "import sys\n"
+        "from perfjudge.cli import main\n"
+        "def modules():\n"
+        "    import sys\n"
+        "    return sorted({m.split('.')[0] for m in sys.modules})\n"
+        "if __name__ == '__main__':\n"
+        "    from perfjudge.executors import LocalPoolExecutor\n"
+        "    with LocalPoolExecutor(1, store=sys.argv[1]) as executor:\n"
+        "        print(' '.join(executor._submit(modules).result()))\n")
+    out = subprocess.run([sys.executable, str(script), str(tmp_path / "s.db")],
+                         capture_output=True, text=True, timeout=120)
+    loaded = set(out.stdout.split())
+    assert "perfjudge" in loaded, out.stderr[-2000:]
+    assert not loaded & {"typer", "rich", "numpy", "scipy", "click"}

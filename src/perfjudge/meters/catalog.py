@@ -16,11 +16,14 @@ import functools
 import shutil
 import subprocess
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from perfjudge.engine import sandbox
 from perfjudge.errors import Unavailable, UnknownName
 from perfjudge.meters import counter
-from perfjudge.scoring import metrics
+
+if TYPE_CHECKING:
+    from perfjudge.scoring.metrics import Resolution
 
 
 @dataclass(frozen=True)
@@ -52,8 +55,10 @@ class Meter:
     """False for ``none``: correctness only, no measured call and no reference measured."""
 
     @property
-    def tie_band(self) -> "metrics.Resolution":
-        return metrics.Resolution(self.resolution, self.relative_resolution)
+    def tie_band(self) -> "Resolution":
+        from perfjudge.scoring.metrics import Resolution  # scoring (numpy) is the parent's
+
+        return Resolution(self.resolution, self.relative_resolution)
 
     def availability(self) -> tuple[bool, str]:
         return _AVAILABILITY[self.name]()
