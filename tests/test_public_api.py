@@ -65,3 +65,16 @@ def test_an_unknown_attribute_is_an_attribute_error():
         assert "no_such_thing" in str(exc)
     else:
         raise AssertionError("no AttributeError")
+
+
+def test_the_cli_app_is_the_typer_app_whatever_was_imported_first():
+    """`perfjudge.cli` loads its commands lazily (a pool worker imports the script that
+    imports it); ``app`` is still the Typer app, also after a command group was imported."""
+    import subprocess
+    import sys
+
+    code = ("import perfjudge.cli.info, typer\n"
+            "from perfjudge.cli import app\n"
+            "assert isinstance(app, typer.Typer), type(app)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]

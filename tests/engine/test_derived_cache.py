@@ -9,7 +9,6 @@ import math
 import os
 import pickle
 import sqlite3
-from pathlib import Path
 
 import pytest
 
@@ -101,13 +100,13 @@ def test_a_prepared_task_is_not_decoded_again_and_a_lost_derivation_is_redone(tm
 
 
 def test_the_sample_channel_asks_for_a_wide_pipe():
-    """1 MiB where the kernel allows it (HumanEval/130 sends 90 MB of outputs a check)."""
+    """1 MiB as root (HumanEval/130 sends 90 MB of outputs a check); an unprivileged user
+    keeps the default, which its other pipes share a quota with."""
     read, write = os.pipe()
     try:
         runner._widen_pipe(read)
         size = fcntl.fcntl(read, 1032)  # F_GETPIPE_SZ
-        limit = int(Path("/proc/sys/fs/pipe-max-size").read_text())
-        assert size == min(runner.SAMPLE_PIPE_BYTES, limit)
+        assert size == (runner.SAMPLE_PIPE_BYTES if os.geteuid() == 0 else 65536)
     finally:
         os.close(read)
         os.close(write)

@@ -188,6 +188,10 @@ def test_an_output_identical_to_the_expected_bytes_is_not_decoded(engine, monkey
     nan = fn_task("def f(x):\n    return [x, float('nan')]\n", [(1.5,)], task_id="engine/nan")
     assert check_solution(nan, "def f(x):\n    return [x, float('nan')]\n",
                           engine=engine).verdict == "wrong_answer"  # as EvalPlus: NaN != NaN
+    deep = "def f(n):\n    v = []\n    for _ in range(n):\n        v = [v]\n    return v\n"
+    nested = fn_task(deep, [(1500,)], task_id="engine/deep")
+    assert check_solution(nested, deep, engine=engine).verdict == "wrong_answer"  # as ever:
+    # comparing 1,500 levels raises RecursionError, which the full comparison calls unequal
     zero = fn_task("def f(x):\n    return 0.0\n", [(1,)], task_id="engine/zero")
     assert check_solution(zero, "def f(x):\n    return -0.0\n",
                           engine=engine).verdict == "passed"  # other bytes, an equal value

@@ -10,11 +10,14 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from perfjudge.errors import InputNotFound
+from perfjudge.executors import ScriptedExecutor
 from perfjudge.pipeline import EvaluateOptions, evaluate, load_run
 
 N_TASKS = 8
@@ -189,3 +192,33 @@ def test_pass_at_k_benchmarks_default_to_correctness_only(tmp_path, data_dir):
                                      data_dir=data_dir, meter="none", workers=2,
                                      output=tmp_path / "out2", store=tmp_path / "store.db"))
     assert again.executed == 0 and again.reused == 2 * N_TASKS
+
+
+def test_a_bad_samples_file_is_reported_without_waiting_for_the_sandbox_check(tmp_path):
+    """The sandbox check runs while the benchmark loads; when loading fails, the error is
+    raised at once, not after a check that may take seconds (or hang on a cluster)."""
+    release = threading.Event()
+
+    class SlowToBeReady(ScriptedExecutor):
+        def ready(self, meter: str) -> None:
+            release.wait(60)
+
+    executor = SlowToBeReady(lambda request: pytest.fail("nothing is judged"))
+    raised: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            evaluate(EvaluateOptions(benchmark="builtin", samples=tmp_path / "missing.jsonl",
+                                     output=tmp_path / "out", store=tmp_path / "s.db",
+                                     executor=executor))
+        except BaseException as exc:
+            raised.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(30)
+    alive = thread.is_alive()
+    release.set()
+    thread.join(60)
+    assert not alive and len(raised) == 1 and isinstance(raised[0], InputNotFound), raised
+    assert "missing.jsonl" in str(raised[0])

@@ -3,7 +3,7 @@
 One module per command group: `generate` (generate, run, refine), `judge` (check,
 evaluate, validate), `serve` (serve), `runs` (report, compare, runs), `info` (benchmarks,
 show, meters, version);
-`app` holds the Typer app, the shared options and the error-to-exit-code mapping.
+`typer_app` holds the Typer app, the shared options and the error-to-exit-code mapping.
 Importing a group registers its commands, in the order `--help` lists them.
 Importing this package imports none of them: a pool worker spawned from the ``perfjudge``
 script imports the script again, and with it this package (typer, rich and every command
@@ -14,11 +14,11 @@ from typing import Any
 
 
 def _app() -> Any:
-    from perfjudge.cli.app import app
+    from perfjudge.cli.typer_app import app
 
     for group in ("generate", "judge", "serve", "runs", "info"):
         __import__(f"perfjudge.cli.{group}")
-    globals()["app"] = app  # not the submodule of the same name
+    globals()["app"] = app
     return app
 
 

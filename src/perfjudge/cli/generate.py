@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from perfjudge.cli.app import (
+from perfjudge.cli.typer_app import (
     AddressOpt,
     BenchmarkOpt,
     DataDirOpt,

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from perfjudge import __version__
-from perfjudge.cli.app import DataDirOpt, app, console, load_task
+from perfjudge.cli.typer_app import DataDirOpt, app, console, load_task
 
 
 @app.command()

@@ -11,7 +11,7 @@ from typing import Optional
 import typer
 from rich.markup import escape
 
-from perfjudge.cli.app import (
+from perfjudge.cli.typer_app import (
     AddressOpt,
     BenchmarkOpt,
     DataDirOpt,

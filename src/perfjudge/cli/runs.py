@@ -10,7 +10,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from perfjudge.cli.app import StoreOpt, app, console, fail_with
+from perfjudge.cli.typer_app import StoreOpt, app, console, fail_with
 from perfjudge.errors import PerfjudgeError
 
 

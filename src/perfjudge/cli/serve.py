@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 from rich.markup import escape
 
-from perfjudge.cli.app import AddressOpt, DataDirOpt, ExecutorOpt, app, err, fail, fail_with
+from perfjudge.cli.typer_app import AddressOpt, DataDirOpt, ExecutorOpt, app, err, fail, fail_with
 from perfjudge.errors import EXIT_ENVIRONMENT, PerfjudgeError
 
 

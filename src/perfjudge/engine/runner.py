@@ -1165,8 +1165,11 @@ cost the parent a poll, a read and the CPU-limit bookkeeping per 64 KiB."""
 
 
 def _widen_pipe(fd: int) -> None:
-    """Ask for a `SAMPLE_PIPE_BYTES` pipe buffer; the default stays where the kernel refuses
-    (pipe-max-size lowered, or the user's pipe pages used up)."""
+    """Ask for a `SAMPLE_PIPE_BYTES` pipe buffer, as root only: an unprivileged user's pipes
+    share 64 MiB (pipe-user-pages-soft), and 64 slots' widened pipes would leave every new
+    pipe of that user, perfjudge's or not, 8 KiB. Root is exempt from that limit."""
+    if os.geteuid() != 0:
+        return
     try:
         fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), SAMPLE_PIPE_BYTES)
     except OSError:

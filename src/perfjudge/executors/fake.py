@@ -51,5 +51,5 @@ class ScriptedExecutor:
             except Exception as exc:
                 yield request, program_failed(request, exc)
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
         pass

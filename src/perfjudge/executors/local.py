@@ -60,7 +60,9 @@ def _init_worker(limits: Limits, cpus: Any, store: Path | None) -> None:
 
     global _WORKER_ENGINE
     _die_with_parent()
-    atexit.register(_skip_teardown)  # first registered, so it runs last
+    # registered now, it runs after the handlers registered later (the slots' close) and
+    # skips those registered earlier (logging's; none of perfjudge's)
+    atexit.register(_skip_teardown)
     cpu = None
     if cpus is not None:
         try:
@@ -289,8 +291,8 @@ class LocalPoolExecutor:
                 except Exception as exc:
                     yield arg, exc
 
-    def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+    def close(self, wait: bool = True) -> None:
+        self._pool.shutdown(wait=wait, cancel_futures=True)
 
     def __enter__(self) -> "LocalPoolExecutor":
         return self
@@ -331,5 +333,5 @@ class InProcessExecutor:
             except Exception as exc:
                 yield request, program_failed(request, exc)
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
         pass

@@ -48,7 +48,9 @@ class Executor(Protocol):
         """Each program run (`perfjudge.engine.program`) with its result, as they finish; an
         executor failure is that request's ``sandbox_error``, as for `check`."""
 
-    def close(self) -> None: ...
+    def close(self, wait: bool = True) -> None:
+        """Release the workers; ``wait=False`` returns at once, leaving work in flight to
+        end on its own (a run that failed before it judged anything)."""
 
 
 def worker_failed(request: CheckRequest, exc: BaseException) -> CheckResult:

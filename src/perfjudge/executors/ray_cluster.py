@@ -302,7 +302,7 @@ class RayExecutor:
                 except Exception as exc:  # lost beyond its retries: the cluster's fault
                     yield request, program_failed(request, exc)
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
         if self._owns and self._ray.is_initialized():
             self._ray.shutdown()
 

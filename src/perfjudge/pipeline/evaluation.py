@@ -115,12 +115,18 @@ def evaluate(options: EvaluateOptions, progress: Callable[[str, int, int], None]
                                                      pin_cpus=not deterministic,
                                                      store=options.store)
     # The sandbox's check and the workers' start-up (~1 s) overlap loading the benchmark
-    # (HumanEval+'s 124,253 inputs, ~1 s); an error in the options or files is still the
-    # one reported.
+    # (HumanEval+'s 124,253 inputs, ~1 s). A bad file is still the error reported, at once:
+    # what was started for nothing ends on its own.
     background = cf.ThreadPoolExecutor(1, thread_name_prefix="perfjudge-ready")
     readiness = background.submit(executor.ready, meter)
     try:
         sampled, tasks, samples, sample_set, samples_path = _load(options, bench)
+    except BaseException:
+        background.shutdown(wait=False, cancel_futures=True)
+        if options.executor is None:
+            executor.close(wait=False)
+        raise
+    try:
         readiness.result()
         return _evaluate(options, bench, tasks, sampled, samples, sample_set, samples_path,
                          meter, executor, progress)
