@@ -148,9 +148,9 @@ class Engine:
         object (the memo of filled-in tests keeps those alive) up to `WIRE_MEMO_BYTES`."""
         if isinstance(test, ReferenceOutputTest):
             return test.wire, test.exact
-        key = id(test)
+        key = id(test)  # an entry holds its test, so no other live object has this id
         hit = self._wire.get(key)
-        if hit is not None and hit[0] is test:
+        if hit is not None:
             self._wire.move_to_end(key)
             return hit[1], hit[2]
         data, exact = None, False
@@ -162,8 +162,6 @@ class Engine:
         if data is not None:
             exact = _bytes_decide(data, test.expected)
         size = len(data) if data is not None else 0
-        if hit is not None:
-            self._wire_bytes -= hit[3]
         self._wire[key] = (test, data, exact, size)
         self._wire_bytes += size
         while self._wire_bytes > WIRE_MEMO_BYTES and len(self._wire) > 1:
@@ -1200,8 +1198,7 @@ def _budget(test: TestCase, size: int, engine: Engine) -> int | None:
     that small cannot exceed it, and the expected output is not walked for it."""
     if size <= SMALL_OUTPUT or not (test.has_expected or test.expected is not None):
         return None
-    data, _ = engine.expected_wire(test)
-    return 4 * len(data) + 10_000 if data is not None else wire.output_budget(test.expected)
+    return wire.output_budget(test.expected, engine.expected_wire(test)[0])
 
 
 SAME_AS_EXPECTED = object()

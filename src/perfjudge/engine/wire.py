@@ -311,15 +311,19 @@ def size_of(value: Any) -> int:
     return count
 
 
-def output_budget(expected: Any) -> int:
+def output_budget(expected: Any, encoded: bytes | None = None) -> int:
     """The values an output may decode into, given the expected one: four times as many,
     plus slack for checker tasks whose right answers differ in shape. The expected value's
-    marshal size stands in for its number of values (every value takes at least a byte, and
-    marshal measures it at C speed); `size_of` walks the values that marshal cannot write."""
-    try:
-        size = len(marshal.dumps(expected, 2))
-    except ValueError:
-        size = size_of(expected)
+    marshal size (``encoded``, when the caller has it) stands in for its number of values
+    (every value takes at least a byte, and marshal measures it at C speed); `size_of`
+    walks the values that marshal cannot write."""
+    if encoded is not None:
+        size = len(encoded)
+    else:
+        try:
+            size = len(marshal.dumps(expected, 2))
+        except ValueError:
+            size = size_of(expected)
     return 4 * size + 10_000
 
 

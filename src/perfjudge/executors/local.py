@@ -220,10 +220,7 @@ class LocalPoolExecutor:
     def prepare(self, tasks: Sequence[Task]) -> Iterator[tuple[Task, str | None]]:
         """Tasks the store says are prepared are not sent to a worker at all (sending
         HumanEval+'s tasks costs the pool ~0.5 s)."""
-        from perfjudge.engine.judge import Engine
-        from perfjudge.store import Store
-
-        here = Engine(limits=self.limits, cache=Store(self._store))
+        here = self._store_view()
         todo = []
         for task in tasks:
             if here.prepared(task):
@@ -248,16 +245,21 @@ class LocalPoolExecutor:
             for request, result in zip(chunk, outcome):
                 yield request, CheckResult.from_dict(result)
 
+    def _store_view(self) -> Any:
+        """An engine in this process over the workers' store: what they derived is read here
+        (markers, reference seconds); it runs nothing."""
+        from perfjudge.engine.judge import Engine
+        from perfjudge.store import Store
+
+        return Engine(limits=self.limits, cache=Store(self._store))
+
     def _heaviest_first(self, requests: Sequence[CheckRequest]) -> list[CheckRequest]:
         """The requests of the tasks whose references took longest first (longest
         processing time first; ties and unprepared tasks keep their order): HumanEval+ in
         task order started its 3.5 s task near the end, and one worker finished alone."""
         if len(requests) <= self.workers:
             return list(requests)
-        from perfjudge.engine.judge import Engine
-        from perfjudge.store import Store
-
-        here = Engine(limits=self.limits, cache=Store(self._store))
+        here = self._store_view()
         seconds: dict[str, float] = {}
         for request in requests:
             key = request.task.fingerprint()
