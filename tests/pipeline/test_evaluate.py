@@ -80,10 +80,12 @@ def test_second_run_executes_nothing_and_gives_same_scores(tmp_path, data_dir):
 
 def test_changing_one_sample_reruns_only_that_sample(tmp_path, data_dir):
     samples = _write_samples(tmp_path / "s.jsonl", data_dir)
-    evaluate(_options(tmp_path, data_dir, samples))
+    first = evaluate(_options(tmp_path, data_dir, samples))
     changed = _write_samples(tmp_path / "s2.jsonl", data_dir, wrong_for={"HumanEval/3"})
     again = evaluate(_options(tmp_path, data_dir, changed))
-    assert again.executed == 1
+    assert again.executed == 1, [  # only a judge's fault (never stored) is run again
+        (r["task_id"], r["reference"], r["verdict"], r.get("detail")) for r in first.records
+        if r["verdict"] == "sandbox_error"]
     record = next(r for r in again.records
                   if r["task_id"] == "HumanEval/3" and r["reference"] is None
                   and r["verdict"] != "runtime_error")
