@@ -277,3 +277,38 @@ def test_real_tasks_judge_the_same_warm_and_cold(data_dir, tmp_path, monkeypatch
     for task, meter in cases:
         assert results[("warm", task.task_id, meter)] == results[("cold", task.task_id, meter)]
     assert len(slots.POOL) >= 1
+
+
+def test_a_sandboxed_pid_never_names_bubblewrap_itself():
+    """A call's pid inside a slot counts up job after job, and on a host with 32,768 pids it
+    meets bubblewrap's host pid now and then; that pid must not name bubblewrap (the call's
+    cgroup took it, and killing the call killed the slot: 'the warm sandbox itself killed by
+    SIGKILL' in loaded full runs)."""
+    run_function(SORT, [3])
+    slot = only_slot()
+    bwrap = slot.launch.proc.pid
+    with pytest.raises(OSError):
+        runner._host_pid(slot.group, bwrap)
+    init = runner._host_pid(slot.group, 1)
+    assert init != bwrap and init in slot.base_pids
+
+
+NS_LAST_PID = "/proc/sys/kernel/ns_last_pid"
+
+
+@pytest.mark.skipif(not os.access(NS_LAST_PID, os.W_OK), reason="cannot set the next host pid")
+def test_a_slot_survives_its_inner_pids_passing_bubblewraps_host_pid():
+    """The same collision made certain: bubblewrap gets a low host pid, then measured calls
+    fork in its slot until their pids pass it. It killed the slot at that pid before."""
+    with open(NS_LAST_PID, "w") as handle:
+        handle.write("100")
+    run_function(SORT, [3])
+    slot = only_slot()
+    bwrap = slot.launch.proc.pid
+    calls = [("sample", 0, r) for r in range(bwrap + 20)]
+    job = {"mode": "measure", "kind": "function", "code": SORT, "entry_point": "f",
+           "inputs": [marshal.dumps([3], 2)], "calls": calls}
+    run = runner.run_harness(job, limits=LIMITS, warm=True)
+    assert run.status == "ok", (bwrap, run.detail)
+    assert len(run.calls) == len(calls) and all(c.exit_code == 0 for c in run.calls)
+    assert only_slot() is slot and slot.alive

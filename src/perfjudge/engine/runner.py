@@ -783,6 +783,9 @@ class _Driver:
                     ended = f"ended with wait status {self.zygote_status}"
                 detail = "; ".join(filter(None, [f"its process {ended}",
                                                  _cgroup_limits_hit(self.group), detail]))
+            elif self.slot is not None:
+                detail = "; ".join(filter(None, [self._slot_end(),
+                                                 _cgroup_limits_hit(self.group), detail]))
             self._fail("sandbox_error", "the harness ended without finishing the job"
                        + (f": {detail}" if detail else ""))
             return
@@ -796,6 +799,18 @@ class _Driver:
                            + (launch_failure(self.run.stderr) or "no message"))
             else:
                 self.run.status = "crashed"
+
+    def _slot_end(self) -> str:
+        """How a warm sandbox that closed its channels before ``slot_ready`` ended: the
+        sandbox itself, not the job's process, so the fault is the judge's or the host's."""
+        proc = self.launch.proc
+        try:
+            code = proc.wait(timeout=1.0)
+        except subprocess.TimeoutExpired:
+            return ("the warm sandbox closed its channels but is still running "
+                    f"({'after' if self.hello else 'before'} the job's zygote said hello)")
+        return (f"the warm sandbox itself {exit_description(code)} "
+                f"({'after' if self.hello else 'before'} the job's zygote said hello)")
 
     def _read(self, fd: int, drain: bool = False) -> bool:
         """Read and handle one chunk from ``fd``; False at its end (or, when draining, when
@@ -1358,15 +1373,29 @@ def _low_disk(path: Path, need: int = 64 << 20) -> bool:
 
 
 def _host_pid(group: RunGroup, ns_pid: int) -> int:
-    """The host pid of the sandboxed process whose innermost pid is ``ns_pid``."""
+    """The host pid of the sandboxed process whose innermost pid is ``ns_pid``.
+
+    Only processes in the group's deepest pid namespace can match: bubblewrap's own
+    process sits in the host's, where its pid is a number like any other. With a 32,768 pid
+    space a call's pid inside a long-lived slot reaches bubblewrap's host pid now and then,
+    and the call's cgroup then took bubblewrap, and killed the slot with it."""
+    found: list[tuple[int, int]] = []
+    deepest = 0
     for pid in group.pids():
         try:
             status = Path(f"/proc/{pid}/status").read_text()
         except OSError:
             continue
         for line in status.splitlines():
-            if line.startswith("NSpid:") and line.split()[-1] == str(ns_pid):
-                return pid
+            if line.startswith("NSpid:"):
+                levels = line.split()[1:]
+                deepest = max(deepest, len(levels))
+                if levels and levels[-1] == str(ns_pid):
+                    found.append((len(levels), pid))
+                break
+    for depth, pid in found:
+        if depth == deepest:
+            return pid
     raise OSError(3, f"no sandboxed process with pid {ns_pid}")
 
 
