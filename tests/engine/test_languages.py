@@ -28,3 +28,28 @@ def test_unknown_language_and_fingerprint():
     task = Task("b", "t", "", "function", "f", tests=())
     assert task.fingerprint() != Task("b", "t", "", "function", "f", tests=(),
                                       language="cpp").fingerprint()
+
+
+NESTED = """import os
+def f():
+    import heapq
+    try:
+        import re
+    except ImportError:
+        import statistics
+    else:
+        import fractions
+    finally:
+        import math
+import collections
+match x:
+    case 1:
+        import bisect
+"""
+
+
+def test_nested_imports_are_found_level_by_level():
+    """Statements only, breadth first as `ast.walk` goes: top level, then each block's
+    statements in field order (try: body, handlers, else, finally), handler bodies last."""
+    assert Python().preload(NESTED) == ["os", "collections", "heapq", "re", "fractions", "math",
+                                        "bisect", "statistics"]

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import ast
 import threading
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Iterator, Sequence
 from typing import Protocol
 
 from perfjudge.engine import harness
@@ -55,7 +56,7 @@ class Python:
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return []
         names: list[str] = []
-        for node in ast.walk(tree):
+        for node in _statements(tree.body):
             if isinstance(node, ast.Import):
                 found = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
@@ -69,6 +70,22 @@ class Python:
                     if candidate in harness.PRELOADABLE and candidate not in names:
                         names.append(candidate)
         return names
+
+
+_BLOCKS = frozenset({"body", "orelse", "finalbody", "handlers", "cases"})
+
+
+def _statements(body: list[ast.stmt]) -> Iterator[ast.AST]:
+    """Every statement (and except handler, match case), nested ones included, in
+    `ast.walk`'s order; expressions are skipped, since no expression holds a statement. A
+    full `ast.walk` took ~0.3 ms of a trivial check's ~1 ms in the judging process."""
+    queue = deque(body)
+    while queue:
+        node = queue.popleft()
+        yield node
+        for field in node._fields:
+            if field in _BLOCKS:
+                queue.extend(getattr(node, field))
 
 
 LANGUAGES: dict[str, Language] = {"python": Python()}
