@@ -312,3 +312,26 @@ def test_a_slot_survives_its_inner_pids_passing_bubblewraps_host_pid():
     assert run.status == "ok", (bwrap, run.detail)
     assert len(run.calls) == len(calls) and all(c.exit_code == 0 for c in run.calls)
     assert only_slot() is slot and slot.alive
+
+
+SELF_VIEW = '''
+import os
+
+
+def f(x):
+    with open("/proc/self/status") as handle:
+        fields = dict(line.split(":", 1) for line in handle if ":" in line)
+    processes = [name for name in os.listdir("/proc") if name.isdigit()]
+    return [len(processes), fields["Seccomp"].strip(), fields["NoNewPrivs"].strip(),
+            fields["CapEff"].strip()]
+'''
+
+
+def test_a_warm_run_job_runs_in_its_zygote_sandboxed_as_a_child_would_be():
+    """Warm, a run-mode job's own process is its zygote: it sees the slot's pid 1 and
+    itself, no zygote beside it (one fork a job instead of two). It is sandboxed exactly as a
+    cold job's forked child is: seccomp filter on, no new privileges, no capabilities."""
+    warm = run_function(SELF_VIEW, [0])
+    cold = run_function(SELF_VIEW, [0], warm=False)
+    assert warm[0] == 2, warm
+    assert warm[1:] == cold[1:] == ["2", "1", "0000000000000000"], (warm, cold)

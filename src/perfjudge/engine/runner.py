@@ -416,6 +416,7 @@ class Slot:
     def __init__(self, caps: Capabilities, limits: Limits, *, valgrind: bool, namespaces: bool,
                  cpu: int | None, language: str = "python"):
         self.valgrind = valgrind
+        self.namespaces = namespaces
         self.jobs = 0
         self.base_pids: frozenset[int] = frozenset()
         self.next_pid: int | None = None
@@ -566,6 +567,8 @@ def _run_in_slot(slot: Slot, job: dict, limits: Limits, *, measure: bool,
                  deadlines: list[float] | None, started: float, keep: bool) -> HarnessRun:
     run = HarnessRun(status="ok")
     assert slot.launch is not None and slot.group is not None
+    if job["mode"] != "measure" and slot.namespaces and not slot.valgrind:
+        job = {**job, "direct": True}  # the zygote runs it itself (`harness._run_here`)
     try:
         start = slot.begin_job()
     except OSError as exc:
@@ -618,6 +621,8 @@ class _Driver:
         self.watch = watch
         self.measure, self.counter, self.deadlines = measure, counter, deadlines
         self.measure_mode = job["mode"] == "measure"
+        self.direct = bool(job.get("direct"))
+        self.sandboxed = False  # a direct job's process sandboxed itself (`_direct_ended`)
         self.calls = list(job.get("calls", ()))
         self.started = started
         self.run_deadline = started + limits.wall_seconds
@@ -774,6 +779,8 @@ class _Driver:
                     pass
         if self.run.status != "ok":
             return
+        if self.direct and self.slot_done and self.hello and not self.harness_ended:
+            self._direct_ended()
         if not self.harness_ended:
             detail = launch_failure(self.run.stderr)
             if self.zygote_status is not None:  # warm: the slot saw how the job's process ended
@@ -799,6 +806,26 @@ class _Driver:
                            + (launch_failure(self.run.stderr) or "no message"))
             else:
                 self.run.status = "crashed"
+
+    def _direct_ended(self) -> None:
+        """A direct job (the zygote ran it itself) has ended once slot pid 1 reported its
+        wait status: that report, not the job's own process, says how it ended. Until the
+        process said it was sandboxed it ran the judge's code alone (as a zygote before its
+        child's fork), so an end there is the judge's fault."""
+        try:
+            code = os.waitstatus_to_exitcode(self.zygote_status)
+        except ValueError:
+            self._fail("sandbox_error", f"the warm sandbox sent wait status {self.zygote_status}")
+            return
+        self.run.exit_code = code
+        if not self.sandboxed:
+            detail = launch_failure(self.run.stderr) or "no message"
+            self._fail("sandbox_error", "could not sandbox the job's process: " + detail
+                       if code == SETUP_FAILED else
+                       f"the job's process {exit_description(code)} before it was "
+                       f"sandboxed: {detail}")
+            return
+        self.harness_ended = True
 
     def _slot_end(self) -> str:
         """How a warm sandbox that closed its channels before ``slot_ready`` ended: the
@@ -969,6 +996,8 @@ class _Driver:
             status = event.get("status")
             if isinstance(status, int):
                 self.run.exit_code = os.waitstatus_to_exitcode(status)
+        elif kind == "sandboxed" and self.direct and not self.sandboxed:
+            self.sandboxed = True
         elif kind == "compile_error":
             self.run.events.append(event)
         elif kind == "harness_error":

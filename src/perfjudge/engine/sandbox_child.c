@@ -450,6 +450,15 @@ static int pj_audit(const char *event, void *args, void *user_data) {
         pj_serve_slot(args);
         return 0;
     }
+    if (!pj_armed && pj_slot_started && !pj_sandboxed && getpid() != 1 &&
+        strcmp(event, "perfjudge.sandbox_self") == 0) {
+        /* A warm slot's zygote that runs its run-mode job itself (`harness._run_here`):
+           the set-up a forked child gets, in place. Fails closed: a zygote that is not
+           sandboxed after this never returns to run the sample. */
+        pj_child_after_fork();
+        if (!pj_sandboxed) pj_fail("no child policy for the job's own process");
+        return 0;
+    }
     if (!pj_armed) {
         if (strcmp(event, "perfjudge.arm") == 0) pj_armed = 1;
         return 0;
