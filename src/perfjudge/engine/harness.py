@@ -1,16 +1,21 @@
 """The program that runs inside the sandbox. Standard library only.
 
 It is a *zygote*: it reads its job, compiles the code, preloads the standard-library modules
-the code imports, and never runs sample code itself. Every piece of sample code runs in a
-fork of it, which `sandbox_child.c` (preloaded) has already put in its own namespaces, fresh
-tmpfs directories and a seccomp filter before the first Python instruction. So a sample
-cannot touch the zygote, and whatever it does to its own process is gone before the next call.
+the code imports, and never runs sample code while it holds the trusted channels. Sample
+code runs in a process that `sandbox_child.c` (preloaded) has already put in its own
+namespaces, fresh tmpfs directories and a seccomp filter before the first Python
+instruction: a fork of the zygote, or, for a run-mode job in a warm slot, the job's zygote
+itself, sandboxed in place after it reported ``sandboxed`` and before it dropped the report
+and control channels (`_run_here`; the slot's pid 1, which forked it, reports how it
+ended). So a sample cannot touch the process that reports on it, and whatever it does to
+its own process is gone before the next call or job.
 
 Two ways to run a job:
 
-- **run** (correctness, reference outputs, generators, checkers, HumanEval replay): one child
-  runs every input in turn and reports on the *sample channel*, one event per step, while the
-  parent enforces the protocol and per-test CPU limits (``run_*`` below).
+- **run** (correctness, reference outputs, generators, checkers, HumanEval replay): one
+  sandboxed process runs every input in turn and reports on the *sample channel*, one event
+  per step, while the parent enforces the protocol and per-test CPU limits (``run_*``
+  below).
 - **measure**: one fresh child per measured call. The zygote decodes the input, forks, and
   lets the child go only when the parent has taken its readings; the child then loads the
   sample's module, calls it, writes the encoded result into a memfd and exits; the zygote
